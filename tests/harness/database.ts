@@ -21,7 +21,7 @@ export type Row = Record<string, unknown>;
 
 /** Anything that runs one SQL statement with positional parameters. */
 export interface Queryable {
-  /** Runs one statement; JSON values should be passed as strings and cast (`$1::jsonb`). */
+  /** Runs one statement; pass JSON as a string and cast it as `$1::text::jsonb` (clients differ on `$1::jsonb`). */
   query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
 }
 

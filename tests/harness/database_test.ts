@@ -18,7 +18,10 @@ Deno.test("the test database enforces row-level security the way PostgREST reque
     bob,
   ]);
 
-  const asBob = await db.asUser({ sub: bob }, (tx) => tx.query(`select secret from harness_secrets`));
+  const asBob = await db.asUser(
+    { sub: bob },
+    (tx) => tx.query(`select secret from harness_secrets`),
+  );
   assert.deepEqual(asBob.map((r) => r.secret), ["bob's"]);
 
   const asStranger = await db.asUser(
@@ -40,10 +43,13 @@ Deno.test("the test database enforces row-level security the way PostgREST reque
 
 Deno.test("role and claims are transaction-local and do not leak into later statements", async () => {
   await using db = await openTestDatabase();
-  const inside = await db.asUser({ sub: alice }, (tx) =>
-    tx.query<{ role: string; uid: string | null; jwt_role: string }>(
-      `select current_user::text as role, auth.uid()::text as uid, auth.role() as jwt_role`,
-    ));
+  const inside = await db.asUser(
+    { sub: alice },
+    (tx) =>
+      tx.query<{ role: string; uid: string | null; jwt_role: string }>(
+        `select current_user::text as role, auth.uid()::text as uid, auth.role() as jwt_role`,
+      ),
+  );
   assert.deepEqual(inside, [{ role: "authenticated", uid: alice, jwt_role: "authenticated" }]);
 
   const after = await db.query<{ role: string; uid: string | null }>(
@@ -55,7 +61,9 @@ Deno.test("role and claims are transaction-local and do not leak into later stat
 
 Deno.test("a failing statement rolls the whole transaction back", async () => {
   await using db = await openTestDatabase();
-  await db.exec(`create table harness_counter (n int); grant all on harness_counter to service_role;`);
+  await db.exec(
+    `create table harness_counter (n int); grant all on harness_counter to service_role;`,
+  );
   await assert.rejects(
     db.asServiceRole(async (tx) => {
       await tx.query(`insert into harness_counter values (1)`);

@@ -1,0 +1,101 @@
+/**
+ * Turns what is known about a call into its `llm_call_logs` row.
+ *
+ * One function for every path (success, failure, rejection before sending, stream, cancel), so
+ * every row is filled the same way as far as its facts are known, and unknown stays `null`.
+ *
+ * @module
+ */
+import type { LLMErrorType } from "./errors.ts";
+import { isRecord, stringOrNull } from "./json.ts";
+import type { Json, LLMCallLogRow, LLMCallStatus, LLMMethodType } from "./log-row.ts";
+import type { LLMCallContext } from "./types.ts";
+import { usageColumns } from "./usage.ts";
+
+/** What is known when a call starts. */
+export interface CallStart {
+  id: string;
+  method: LLMMethodType;
+  /** The request exactly as the caller passed it. */
+  request: unknown;
+  context: LLMCallContext;
+  /** Wall clock at the start, epoch milliseconds. */
+  startedAt: number;
+  /** `performance.now()` at the start. */
+  startedMono: number;
+}
+
+/** How a call ended. Every field but `status` is optional: leave out what is not known. */
+export interface CallOutcome {
+  status: LLMCallStatus;
+  /** Wall clock at the end, epoch milliseconds. */
+  endedAt: number;
+  /** `performance.now()` at the end. */
+  endedMono: number;
+  firstTokenMono?: number | null;
+  httpStatus?: number | null;
+  /** The response body (or the reassembled completion of a stream). */
+  body?: unknown;
+  completionText?: string | null;
+  finishReason?: string | null;
+  usage?: unknown;
+  /** `X-Generation-Id`, used when the body carries no id. */
+  generationId?: string | null;
+  error?: { type: LLMErrorType; message: string; details?: Json | null } | null;
+}
+
+/** The model named in the column: `model`, else the first of `models`, else the default. */
+export function requestedModel(request: unknown): string {
+  if (!isRecord(request)) return "(unknown)";
+  if (typeof request.model === "string" && request.model) return request.model;
+  const first = Array.isArray(request.models) ? request.models[0] : undefined;
+  return typeof first === "string" && first ? first : "(account default)";
+}
+
+/** Builds the row. Pure: the same inputs give the same row. */
+export function buildLogRow(start: CallStart, outcome: CallOutcome): LLMCallLogRow {
+  const { request, context } = start;
+  const { messages, ...params } = isRecord(request) ? request : { messages: undefined };
+  const body = isRecord(outcome.body) ? outcome.body : null;
+  const choice = Array.isArray(body?.choices) && isRecord(body.choices[0]) ? body.choices[0] : null;
+  const message = isRecord(choice?.message) ? choice.message : null;
+  return {
+    id: start.id,
+    created_at: new Date(start.startedAt).toISOString(),
+    completed_at: new Date(outcome.endedAt).toISOString(),
+    request_id: context.requestId ?? null,
+    edge_function: context.edgeFunction ?? null,
+    user_id: context.userId ?? null,
+    method_type: start.method,
+    model: requestedModel(request),
+    response_model: stringOrNull(body?.model),
+    provider: stringOrNull(body?.provider),
+    generation_id: stringOrNull(body?.id) ?? outcome.generationId ?? null,
+    status: outcome.status,
+    request_messages: (messages ?? []) as Json,
+    request_params: (isRecord(request) ? params : { request }) as Json,
+    response_body: (outcome.body ?? null) as Json,
+    completion_text: outcome.completionText !== undefined
+      ? outcome.completionText
+      : typeof message?.content === "string"
+      ? message.content
+      : null,
+    finish_reason: outcome.finishReason !== undefined
+      ? outcome.finishReason
+      : stringOrNull(choice?.finish_reason),
+    ...usageColumns(outcome.usage !== undefined ? outcome.usage : body?.usage),
+    response_time_ms: elapsed(start.startedMono, outcome.endedMono),
+    time_to_first_token_ms: outcome.firstTokenMono == null
+      ? null
+      : elapsed(start.startedMono, outcome.firstTokenMono),
+    http_status: outcome.httpStatus ?? null,
+    error_type: outcome.error?.type ?? null,
+    error_message: outcome.error?.message ?? null,
+    error_details: outcome.error?.details ?? null,
+    metadata: (context.metadata ?? {}) as Json,
+  };
+}
+
+function elapsed(from: number, to: number): number {
+  return Math.max(0, Math.round(to - from));
+}

@@ -1,0 +1,75 @@
+/**
+ * The errors a call can end with, built from what went wrong, with messages that say what to do.
+ *
+ * @module
+ */
+import {
+  LLMApiError,
+  LLMCancelledError,
+  LLMConfigurationError,
+  type LLMError,
+  LLMNetworkError,
+  LLMTimeoutError,
+  LLMValidationError,
+} from "./errors.ts";
+import type { UpstreamError } from "./upstream-error.ts";
+import type { RequestIssue } from "./validate-request.ts";
+
+/** The request was not sent because of these issues. */
+export function validationError(issues: RequestIssue[], logId: string): LLMError {
+  const list = issues.map((issue) => `${issue.field || "request"}: ${issue.message}`).join("; ");
+  return new LLMValidationError(`Invalid request: ${list}`, { logId, issues, details: { issues } });
+}
+
+/** No API key was configured. */
+export function missingKeyError(logId: string): LLMError {
+  return new LLMConfigurationError(
+    "Missing OpenRouter API key: set the OPENROUTER_API_KEY secret or pass apiKey to LLMService",
+    { type: "missing_api_key", logId },
+  );
+}
+
+/** OpenRouter answered with an error. */
+export function apiError(error: UpstreamError, logId: string): LLMError {
+  return new LLMApiError(error.message, { ...error, logId });
+}
+
+/** The caller aborted through `context.signal`. */
+export function cancelledError(
+  logId: string,
+  reason: unknown,
+  status: number | null = null,
+): LLMError {
+  const why = reason === undefined ? "" : `: ${errorText(reason)}`;
+  return new LLMCancelledError(`The call was aborted through context.signal${why}`, {
+    type: "cancelled",
+    logId,
+    status,
+    cause: reason,
+  });
+}
+
+/** The request or its body failed in transit: a timeout of ours, the caller's abort, or the network. */
+export function transportError(
+  abortedBy: "timeout" | "signal" | null,
+  error: unknown,
+  context: { logId: string; status: number | null; timeoutMs: number; reason?: unknown },
+): LLMError {
+  const { logId, status } = context;
+  if (abortedBy === "signal") return cancelledError(logId, context.reason, status);
+  const init = { logId, cause: error, status };
+  if (abortedBy === "timeout") {
+    return new LLMTimeoutError(
+      `No complete response from OpenRouter within ${context.timeoutMs} ms`,
+      { ...init, type: "timeout" },
+    );
+  }
+  return new LLMNetworkError(`Cannot reach OpenRouter: ${errorText(error)}`, {
+    ...init,
+    type: "network_error",
+  });
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,138 @@
+/**
+ * Typed errors for failed LLM calls.
+ *
+ * Every failed, rejected or cancelled call rejects with an {@link LLMError} after its log row has
+ * been queued; `logId` is the `id` of that row in `llm_call_logs`.
+ *
+ * @module
+ */
+import type { Json } from "./log-row.ts";
+
+/**
+ * The category stored in `llm_call_logs.error_type`.
+ *
+ * Upstream HTTP failures are named after their status (`rate_limited` for 429, …) so that error
+ * analysis can group them; the rest say where the call broke.
+ */
+export type LLMErrorType =
+  | "invalid_request"
+  | "missing_api_key"
+  | "bad_request"
+  | "authentication"
+  | "insufficient_credits"
+  | "moderation"
+  | "model_not_found"
+  | "upstream_timeout"
+  | "payload_too_large"
+  | "rate_limited"
+  | "provider_error"
+  | "provider_unavailable"
+  | "provider_overloaded"
+  | "upstream_error"
+  | "invalid_response"
+  | "network_error"
+  | "timeout"
+  | "cancelled"
+  | "stream_error"
+  | "stream_interrupted";
+
+/** What every {@link LLMError} carries. */
+export interface LLMErrorInit {
+  type: LLMErrorType;
+  /** Upstream HTTP status, when a response came. */
+  status?: number | null;
+  /** Upstream error code (a number or a string such as `"server_error"`), when one was given. */
+  code?: number | string | null;
+  /** The upstream error object, or other structured detail. */
+  details?: Json | null;
+  /** The id of the call's row in `llm_call_logs`. */
+  logId: string;
+  cause?: unknown;
+}
+
+/**
+ * A failed LLM call. Catch this to handle every failure; check `instanceof` a subclass, or
+ * `type`, for a specific one.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await llmService.chatCompletion({ model: "openai/gpt-4o-mini", messages });
+ * } catch (error) {
+ *   if (error instanceof LLMError && error.type === "rate_limited") retryLater(error.logId);
+ *   else throw error;
+ * }
+ * ```
+ */
+export class LLMError extends Error {
+  override name = "LLMError";
+  readonly type: LLMErrorType;
+  readonly status: number | null;
+  readonly code: number | string | null;
+  readonly details: Json | null;
+  readonly logId: string;
+
+  constructor(message: string, init: LLMErrorInit) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.type = init.type;
+    this.status = init.status ?? null;
+    this.code = init.code ?? null;
+    this.details = init.details ?? null;
+    this.logId = init.logId;
+  }
+}
+
+/** The request was malformed and was not sent. `field` names the offending field. */
+export class LLMValidationError extends LLMError {
+  override name = "LLMValidationError";
+  /** Path of the first offending field, such as `messages[1].role`; `""` for the whole request. */
+  readonly field: string;
+  /** Every problem found, one per field. */
+  readonly issues: readonly { field: string; message: string }[];
+
+  constructor(
+    message: string,
+    init: Omit<LLMErrorInit, "type"> & { issues: { field: string; message: string }[] },
+  ) {
+    super(message, { ...init, type: "invalid_request" });
+    this.issues = init.issues;
+    this.field = init.issues[0]?.field ?? "";
+  }
+}
+
+/** The service is not configured to make calls (no OpenRouter API key). Nothing was sent. */
+export class LLMConfigurationError extends LLMError {
+  override name = "LLMConfigurationError";
+}
+
+/** OpenRouter answered with an error: a non-2xx status, or a 2xx body that carries an error. */
+export class LLMApiError extends LLMError {
+  override name = "LLMApiError";
+  /** Seconds to wait before retrying, from `Retry-After` or the error's availability data. */
+  readonly retryAfter: number | null;
+
+  constructor(message: string, init: LLMErrorInit & { retryAfter?: number | null }) {
+    super(message, init);
+    this.retryAfter = init.retryAfter ?? null;
+  }
+}
+
+/** A stream failed after it started: an in-band error event, or the body broke off. */
+export class LLMStreamError extends LLMError {
+  override name = "LLMStreamError";
+}
+
+/** No response (or no stream progress) within the configured time. */
+export class LLMTimeoutError extends LLMError {
+  override name = "LLMTimeoutError";
+}
+
+/** The caller aborted the call through `context.signal`, or the stream's reader cancelled it. */
+export class LLMCancelledError extends LLMError {
+  override name = "LLMCancelledError";
+}
+
+/** OpenRouter could not be reached (DNS, connection refused or reset, TLS). */
+export class LLMNetworkError extends LLMError {
+  override name = "LLMNetworkError";
+}

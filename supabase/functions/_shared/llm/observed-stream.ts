@@ -1,0 +1,130 @@
+/**
+ * Passes an upstream body through to the consumer unchanged while letting the logger watch it.
+ *
+ * Each chunk is handed on exactly as it arrived (same bytes, same boundaries) the moment the
+ * consumer asks for it; the observer sees it right after. Nothing is read ahead of the consumer
+ * (`highWaterMark: 0`), so a consumer that stops reading stops the upstream too, and memory
+ * stays flat. The stream ends exactly once, for one of these reasons, and `onEnd` is told which.
+ *
+ * @module
+ */
+
+/** Why an observed stream ended. */
+export type StreamEnd =
+  | { kind: "eof" }
+  | { kind: "cancelled"; reason: unknown }
+  | { kind: "aborted"; reason: unknown }
+  | { kind: "broken"; error: unknown }
+  | { kind: "idle-timeout"; ms: number }
+  | { kind: "total-timeout"; ms: number };
+
+/** Options of {@link observeStream}. */
+export interface ObserveStreamOptions {
+  /** Called for every chunk, after the consumer has been given it. */
+  onChunk(chunk: Uint8Array, arrivedAt: number): void;
+  /**
+   * Called once when the stream ends. For aborts and timeouts, the returned error is what the
+   * consumer's pending or next read rejects with.
+   */
+  onEnd(end: StreamEnd): Error | undefined;
+  /** Aborts the upstream request (its fetch). */
+  abortUpstream(reason: unknown): void;
+  /** Ends the stream when no chunk has been passed on for this long. */
+  idleTimeoutMs: number;
+  /** Ends the stream when it has been open for this long. */
+  totalTimeoutMs: number;
+  /** The caller's signal: aborting it ends the stream as `aborted`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Wraps `upstream` in a stream that forwards it chunk for chunk and reports how it ended.
+ *
+ * @example
+ * ```ts
+ * const body = observeStream(response.body!, {
+ *   onChunk: (chunk, at) => accumulator.feed(chunk, at),
+ *   onEnd: (end) => void log(end),
+ *   abortUpstream: (reason) => controller.abort(reason),
+ *   idleTimeoutMs: 60_000,
+ *   totalTimeoutMs: 600_000,
+ * });
+ * return new Response(body, { headers: { "content-type": "text/event-stream" } });
+ * ```
+ */
+export function observeStream(
+  upstream: ReadableStream<Uint8Array>,
+  options: ObserveStreamOptions,
+): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
+  const { signal, idleTimeoutMs, totalTimeoutMs } = options;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let ended = false;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let totalTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastProgress = performance.now();
+
+  const end = (reason: StreamEnd, stopUpstream: boolean): Error | undefined => {
+    if (ended) return undefined;
+    ended = true;
+    clearTimeout(idleTimer);
+    clearTimeout(totalTimer);
+    signal?.removeEventListener("abort", onAbort);
+    if (stopUpstream) {
+      options.abortUpstream(reason);
+      reader.cancel(reason).catch(() => {});
+    }
+    return options.onEnd(reason);
+  };
+  const fail = (reason: StreamEnd) => {
+    const error = end(reason, true);
+    if (error) {
+      try {
+        controller.error(error);
+      } catch { /* already closed */ }
+    }
+  };
+  // One timer per idle period, not one per chunk: it re-arms itself for the time left.
+  const checkIdle = () => {
+    const idleFor = performance.now() - lastProgress;
+    if (idleFor >= idleTimeoutMs) fail({ kind: "idle-timeout", ms: idleTimeoutMs });
+    else idleTimer = setTimeout(checkIdle, idleTimeoutMs - idleFor);
+  };
+  const onAbort = () => fail({ kind: "aborted", reason: signal?.reason });
+
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      totalTimer = setTimeout(
+        () => fail({ kind: "total-timeout", ms: totalTimeoutMs }),
+        totalTimeoutMs,
+      );
+      idleTimer = setTimeout(checkIdle, idleTimeoutMs);
+    },
+    async pull(c) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        if (ended) return;
+        end({ kind: "broken", error }, false);
+        c.error(error);
+        return;
+      }
+      if (ended) return;
+      if (result.done) {
+        end({ kind: "eof" }, false);
+        c.close();
+        return;
+      }
+      c.enqueue(result.value);
+      lastProgress = performance.now();
+      options.onChunk(result.value, lastProgress);
+    },
+    cancel(reason) {
+      end({ kind: "cancelled", reason }, true);
+    },
+  }, { highWaterMark: 0 });
+}

@@ -1,0 +1,76 @@
+/**
+ * Turns an upstream SSE response into the `Response` the caller returns, logging it on the way.
+ *
+ * The body is the upstream's, chunk for chunk; the accumulator watches a copy of each chunk;
+ * when the body ends, however it ends, the call's outcome is recorded once. The promise that
+ * keeps the worker alive is registered before the `Response` is handed out.
+ *
+ * @module
+ */
+import type { CallOutcome } from "./build-log-row.ts";
+import { LLMCancelledError, LLMStreamError, LLMTimeoutError } from "./errors.ts";
+import { observeStream, type StreamEnd } from "./observed-stream.ts";
+import { StreamAccumulator } from "./stream-accumulator.ts";
+import { judgeStream } from "./stream-outcome.ts";
+
+/** What {@link relayStream} needs from the service. */
+export interface RelayOptions {
+  /** The log row id, also sent to the client as `X-LLM-Log-Id`. */
+  logId: string;
+  /** The upstream response; its body must be an event stream. */
+  response: Response;
+  /** Aborts the upstream request. */
+  abortUpstream(reason: unknown): void;
+  /** Records the call's outcome (queues its row). */
+  record(outcome: Omit<CallOutcome, "endedAt" | "endedMono">): void;
+  keepAlive(promise: Promise<unknown>): void;
+  idleTimeoutMs: number;
+  totalTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Returns the client's `Response`: status, `content-type` and `X-Generation-Id` as upstream. */
+export function relayStream(options: RelayOptions): Response {
+  const { response, logId } = options;
+  const accumulator = new StreamAccumulator();
+  const generationId = response.headers.get("x-generation-id");
+  let markEnded!: () => void;
+  options.keepAlive(new Promise<void>((resolve) => markEnded = resolve));
+  const onEnd = (end: StreamEnd): Error | undefined => {
+    const summary = end.kind === "eof" ? accumulator.finish() : accumulator.summary();
+    const verdict = judgeStream(end, summary);
+    options.record({
+      status: verdict.status,
+      httpStatus: response.status,
+      body: summary.responseBody,
+      completionText: summary.completionText,
+      finishReason: summary.finishReason,
+      usage: summary.usage,
+      generationId,
+      firstTokenMono: summary.firstTokenAt,
+      error: verdict.error,
+    });
+    markEnded();
+    // The client already sees how an upstream body ended; aborts and timeouts need an error.
+    if (!verdict.error || end.kind === "eof" || end.kind === "broken") return undefined;
+    const init = { ...verdict.error, logId, cause: "reason" in end ? end.reason : undefined };
+    if (verdict.status === "cancelled") return new LLMCancelledError(verdict.error.message, init);
+    if (verdict.error.type === "timeout") return new LLMTimeoutError(verdict.error.message, init);
+    return new LLMStreamError(verdict.error.message, init);
+  };
+  const body = observeStream(response.body!, {
+    onChunk: (chunk, arrivedAt) => accumulator.feed(chunk, arrivedAt),
+    onEnd,
+    abortUpstream: options.abortUpstream,
+    idleTimeoutMs: options.idleTimeoutMs,
+    totalTimeoutMs: options.totalTimeoutMs,
+    signal: options.signal,
+  });
+  const headers = new Headers({
+    "content-type": response.headers.get("content-type") ?? "text/event-stream",
+    "cache-control": response.headers.get("cache-control") ?? "no-cache",
+    "x-llm-log-id": logId,
+  });
+  if (generationId) headers.set("x-generation-id", generationId);
+  return new Response(body, { status: response.status, headers });
+}

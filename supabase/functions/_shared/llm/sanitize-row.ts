@@ -1,0 +1,152 @@
+/**
+ * Makes a log row safe to store.
+ *
+ * - Postgres rejects the NUL character in `text` and `jsonb`, and `jsonb` rejects lone UTF-16
+ *   surrogates; both occur in user and model text. They become U+FFFD instead of failing the
+ *   insert.
+ * - Base64 payloads (`data:` URLs of images, files, audio, video; `input_audio.data`) can be
+ *   megabytes. They become a short placeholder with the media type, decoded size and a SHA-256
+ *   prefix, so identical attachments can still be matched.
+ * - Any occurrence of the API key is masked, wherever it came from.
+ *
+ * @module
+ */
+import { isRecord } from "./json.ts";
+import type { LLMCallLogRow } from "./log-row.ts";
+
+/** Strings at least this long that look like base64 payloads are replaced. */
+const MIN_PAYLOAD_LENGTH = 256;
+const MAX_DEPTH = 64;
+// deno-lint-ignore no-control-regex
+const UNSAFE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const DATA_URL = /^data:([^;,]*)((?:;[^;,]*)*);base64,/i;
+const BASE64 = /^[A-Za-z0-9+/\s]+={0,2}$/;
+
+/** A base64 payload found while walking, replaced once its hash is known. */
+interface Payload {
+  text: string;
+  mediaType: string;
+  start: number;
+  placeholder: string;
+}
+
+/** Options of {@link sanitizeRow}. */
+export interface SanitizeOptions {
+  /** A secret to mask wherever it appears. */
+  apiKey?: string;
+}
+
+/**
+ * Returns a copy of the row as plain, storable JSON: unsafe characters replaced, base64
+ * payloads summarised, the API key masked. Caller-supplied values that are not JSON (`Date`,
+ * `bigint`, functions, cycles, `NaN`) are converted or dropped as `JSON.stringify` would,
+ * without throwing. The input is not modified.
+ */
+export async function sanitizeRow(
+  row: LLMCallLogRow,
+  options: SanitizeOptions = {},
+): Promise<LLMCallLogRow> {
+  const payloads: Payload[] = [];
+  const secret = options.apiKey && options.apiKey.length >= 8 ? options.apiKey : undefined;
+  const ancestors = new Set<object>();
+  const walk = (input: unknown, depth: number, mediaHint?: string): unknown => {
+    const value = toJsonable(input);
+    if (typeof value === "string") {
+      return payloadToken(value, payloads, mediaHint) ?? cleanString(value, secret);
+    }
+    if (typeof value !== "object" || value === null) return value;
+    if (ancestors.has(value)) return "[circular]";
+    if (depth > MAX_DEPTH) return "[too deep]";
+    ancestors.add(value);
+    let out: unknown;
+    if (Array.isArray(value)) {
+      out = value.map((item) => walk(item, depth + 1) ?? null);
+    } else {
+      const object: Record<string, unknown> = {};
+      const record = value as Record<string, unknown>;
+      const hint = typeof record.format === "string" ? `audio/${record.format}` : undefined;
+      for (const [key, item] of Object.entries(record)) {
+        const clean = walk(item, depth + 1, key === "data" ? hint : undefined);
+        if (clean !== undefined) object[cleanString(key, secret)] = clean;
+      }
+      out = object;
+    }
+    ancestors.delete(value);
+    return out;
+  };
+  const clean = walk(row, 0) as LLMCallLogRow;
+  if (payloads.length === 0) return clean;
+  await Promise.all(payloads.map(async (payload) => {
+    payload.placeholder = await placeholder(payload);
+  }));
+  const byToken = new Map(payloads.map((p, i) => [token(i), p.placeholder]));
+  const substitute = (value: unknown): unknown => {
+    if (typeof value === "string") return byToken.get(value) ?? value;
+    if (Array.isArray(value)) return value.map(substitute);
+    if (!isRecord(value)) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v)]));
+  };
+  return substitute(clean) as LLMCallLogRow;
+}
+
+/** What `JSON.stringify` would make of a value, one level deep; `undefined` means "omit". */
+function toJsonable(value: unknown): unknown {
+  if (isRecord(value) && typeof value.toJSON === "function") {
+    try {
+      value = (value.toJSON as () => unknown)();
+    } catch {
+      return undefined;
+    }
+  }
+  switch (typeof value) {
+    case "number":
+      return Number.isFinite(value) ? value : null;
+    case "bigint":
+      return value.toString();
+    case "function":
+    case "symbol":
+    case "undefined":
+      return undefined;
+  }
+  return value;
+}
+
+/** Returns a token standing for a base64 payload, or `undefined` when it is not one. */
+function payloadToken(value: string, payloads: Payload[], mediaHint?: string): string | undefined {
+  if (value.length < MIN_PAYLOAD_LENGTH) return undefined;
+  const dataUrl = DATA_URL.exec(value);
+  if (dataUrl) {
+    const mediaType = dataUrl[1] || "application/octet-stream";
+    payloads.push({ text: value, mediaType, start: dataUrl[0].length, placeholder: "" });
+  } else if (mediaHint && BASE64.test(value.slice(0, 1024))) {
+    payloads.push({ text: value, mediaType: mediaHint, start: 0, placeholder: "" });
+  } else {
+    return undefined;
+  }
+  return token(payloads.length - 1);
+}
+
+function cleanString(value: string, secret: string | undefined): string {
+  let out = value;
+  if (secret && out.includes(secret)) out = out.replaceAll(secret, "[redacted: api key]");
+  UNSAFE.lastIndex = 0;
+  return UNSAFE.test(out) ? out.replace(UNSAFE, "\ufffd") : out;
+}
+
+/** A marker no real string equals (it holds a NUL, which cleaned strings never do). */
+function token(index: number): string {
+  return `\u0000payload:${index}`;
+}
+
+async function placeholder(payload: Payload): Promise<string> {
+  const body = payload.text.slice(payload.start).replace(/\s+/g, "");
+  const padding = body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0;
+  const bytes = Math.max(0, Math.floor(body.length * 3 / 4) - padding);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(payload.text));
+  const hex = Array.from(
+    new Uint8Array(digest).subarray(0, 8),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+  return `[base64 ${payload.mediaType}, ${bytes} bytes, sha256:${hex}]`;
+}

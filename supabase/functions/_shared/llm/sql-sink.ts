@@ -1,0 +1,58 @@
+/**
+ * A sink over a direct Postgres connection: PGlite in tests and local runs, or a server
+ * connection such as Edge Functions' `SUPABASE_DB_URL` through any client.
+ *
+ * A batch is one statement, shaped like PostgREST's: the rows travel as one JSON parameter and
+ * `jsonb_populate_recordset` maps them onto the table's own column types.
+ *
+ * @module
+ */
+import { LOG_COLUMNS, LOG_TABLE } from "./log-row.ts";
+import { type LogSink, LogWriteError } from "./log-writer.ts";
+
+/** Runs one statement with positional parameters, as `pglite.query` and `sql.unsafe` do. */
+export type SqlQuery = (text: string, params: unknown[]) => Promise<unknown>;
+
+const COLUMNS = LOG_COLUMNS.map((column) => column.name).join(", ");
+
+/** The statement a batch is written with; `$1` is the JSON array of rows. */
+export const INSERT_ROWS_SQL = `insert into public.${LOG_TABLE} (${COLUMNS})
+select ${COLUMNS} from jsonb_populate_recordset(null::public.${LOG_TABLE}, $1::text::jsonb)`;
+
+/**
+ * Creates a sink that runs {@link INSERT_ROWS_SQL} through `query`.
+ *
+ * @example
+ * ```ts
+ * import postgres from "npm:postgres@3.4.9";
+ * const sql = postgres(Deno.env.get("SUPABASE_DB_URL")!);
+ * const sink = createSqlSink((text, params) => sql.unsafe(text, params as string[]));
+ * ```
+ */
+export function createSqlSink(query: SqlQuery): LogSink {
+  return {
+    async write(rows) {
+      try {
+        await query(INSERT_ROWS_SQL, [JSON.stringify(rows)]);
+      } catch (error) {
+        const code = sqlState(error);
+        const message = error instanceof Error ? error.message : String(error);
+        throw new LogWriteError(
+          `Cannot insert into ${LOG_TABLE}${code ? ` (SQLSTATE ${code})` : ""}: ${message}`,
+          !isPermanent(code),
+          { cause: error },
+        );
+      }
+    },
+  };
+}
+
+function sqlState(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : null;
+}
+
+/** Data exceptions (22), constraint violations (23) and access or syntax errors (42) persist. */
+function isPermanent(code: string | null): boolean {
+  return code !== null && /^(22|23|42)/.test(code);
+}

@@ -1,0 +1,66 @@
+// deno-lint-ignore-file no-import-prefix -- full npm: specifiers keep _shared/ copyable into any
+// Supabase project without import-map entries in every function's deno.json (Supabase's guidance).
+/**
+ * The default sink in Edge Functions: inserts rows through Supabase's Data API with supabase-js
+ * and a secret (or service-role) key.
+ *
+ * The client is its own, with no user session and no `Authorization` header from the incoming
+ * request: forwarding a user's token would make RLS apply as that user, and users may not
+ * insert. supabase-js never throws on HTTP or database errors, so the returned `error` is
+ * checked here. supabase-js is loaded on the first write, so importing the service stays cheap.
+ *
+ * @module
+ */
+import type { SupabaseClient } from "npm:@supabase/supabase-js@2.119.1";
+import { LOG_TABLE } from "./log-row.ts";
+import { type LogSink, LogWriteError } from "./log-writer.ts";
+
+/** Options of {@link createSupabaseSink}. */
+export interface SupabaseSinkOptions {
+  /** The project URL, `SUPABASE_URL`. */
+  url: string;
+  /** A secret key (`sb_secret_…`) or the legacy service-role key. Never a user's token. */
+  key: string;
+  /** @default {globalThis.fetch} */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Creates a sink that inserts batches into `public.llm_call_logs` via PostgREST.
+ *
+ * @example
+ * ```ts
+ * const sink = createSupabaseSink({ url: Deno.env.get("SUPABASE_URL")!, key: secretKey });
+ * const service = new LLMService({ sink });
+ * ```
+ */
+export function createSupabaseSink(options: SupabaseSinkOptions): LogSink {
+  let client: Promise<SupabaseClient> | undefined;
+  return {
+    async write(rows, { signal } = {}) {
+      client ??= connect(options);
+      let query = (await client).from(LOG_TABLE).insert(rows);
+      if (signal) query = query.abortSignal(signal);
+      const { error, status } = await query;
+      if (!error) return;
+      const detail = [error.code, error.message, error.details, error.hint].filter(Boolean);
+      throw new LogWriteError(
+        `Cannot insert into ${LOG_TABLE} (HTTP ${status}): ${detail.join("; ")}`,
+        isRetryable(status),
+      );
+    },
+  };
+}
+
+async function connect(options: SupabaseSinkOptions): Promise<SupabaseClient> {
+  const { createClient } = await import("npm:@supabase/supabase-js@2.119.1");
+  return createClient(options.url, options.key, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    global: { fetch: options.fetch ?? ((input, init) => fetch(input, init)) },
+  });
+}
+
+/** Network failures (status 0), timeouts, rate limits and server errors may pass on retry. */
+function isRetryable(status: number): boolean {
+  return status === 0 || status === 408 || status === 429 || status >= 500;
+}

@@ -1,0 +1,131 @@
+/**
+ * A stand-in for PostgREST's insert path, so the Supabase sink can be tested without Docker.
+ *
+ * It receives exactly the HTTP request supabase-js sends (`POST /rest/v1/<table>?columns=…`
+ * with `apikey` and `Authorization` headers and a JSON body) and executes it on the real table
+ * the way PostgREST does: one transaction, `SET LOCAL role` from the key, then
+ * `INSERT … SELECT … FROM json_to_recordset($1) AS _(<column type>, …)` over the listed columns.
+ * Errors come back in PostgREST's shape and with its statuses.
+ *
+ * @module
+ */
+import type { Queryable, TestDatabase } from "./database.ts";
+
+/** One request the stand-in received. */
+export interface PostgrestCall {
+  method: string;
+  url: URL;
+  headers: Headers;
+  body: unknown;
+  status: number;
+}
+
+/** Options of {@link createPostgrestStandIn}. */
+export interface PostgrestStandInOptions {
+  /** The key that maps to `service_role` (anything else is rejected as PostgREST would). */
+  serviceKey: string;
+}
+
+/** A fetch-compatible handler plus what it received. */
+export interface PostgrestStandIn {
+  /** Pass as supabase-js's `global.fetch`, or serve with `Deno.serve`. */
+  fetch: typeof fetch;
+  handle(request: Request): Promise<Response>;
+  readonly calls: PostgrestCall[];
+}
+
+/** Creates the stand-in over a migrated test database. */
+export function createPostgrestStandIn(
+  db: TestDatabase,
+  options: PostgrestStandInOptions,
+): PostgrestStandIn {
+  const calls: PostgrestCall[] = [];
+  const handle = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const text = await request.text();
+    const body = text ? JSON.parse(text) : null;
+    const response = await respond(db, options, request, url, body);
+    calls.push({
+      method: request.method,
+      url,
+      headers: request.headers,
+      body,
+      status: response.status,
+    });
+    return response;
+  };
+  return {
+    calls,
+    handle,
+    fetch: (input, init) => handle(new Request(input, init)),
+  };
+}
+
+async function respond(
+  db: TestDatabase,
+  options: PostgrestStandInOptions,
+  request: Request,
+  url: URL,
+  body: unknown,
+): Promise<Response> {
+  const table = /^\/rest\/v1\/([a-z_][a-z0-9_]*)$/.exec(url.pathname)?.[1];
+  if (request.method !== "POST" || !table) {
+    return error(404, "PGRST000", "Not supported by the stand-in");
+  }
+  const bearer = request.headers.get("authorization")?.replace(/^Bearer /, "");
+  if (request.headers.get("apikey") !== options.serviceKey || bearer !== options.serviceKey) {
+    return error(401, "PGRST301", "JWSError JWSInvalidSignature");
+  }
+  const rows = Array.isArray(body) ? body : [body];
+  const columns = url.searchParams.get("columns")?.split(",").map((c) => c.replace(/^"|"$/g, "")) ??
+    Object.keys(rows[0] ?? {});
+  try {
+    await db.asServiceRole(async (tx) => {
+      const types = await columnTypes(tx, table);
+      if (!types.size) {
+        throw Object.assign(new Error(`relation "public.${table}" does not exist`), {
+          code: "42P01",
+        });
+      }
+      const unknown = columns.find((c) => !types.has(c));
+      if (unknown) {
+        throw Object.assign(new Error(`Could not find the '${unknown}' column`), {
+          code: "PGRST204",
+        });
+      }
+      const list = columns.map((c) => `"${c}"`).join(", ");
+      const record = columns.map((c) => `"${c}" ${types.get(c)}`).join(", ");
+      await tx.query(
+        `insert into public."${table}" (${list}) select ${list} from json_to_recordset($1::text::json) as _(${record})`,
+        [JSON.stringify(rows)],
+      );
+    });
+  } catch (caught) {
+    const code = (caught as { code?: string }).code ?? "XX000";
+    return error(statusFor(code), code, (caught as Error).message);
+  }
+  return new Response(null, { status: 201 });
+}
+
+async function columnTypes(tx: Queryable, table: string): Promise<Map<string, string>> {
+  const rows = await tx.query<{ name: string; type: string }>(
+    `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type
+       from pg_attribute a
+      where a.attrelid = to_regclass($1) and a.attnum > 0 and not a.attisdropped`,
+    [`public.${table}`],
+  );
+  return new Map(rows.map((r) => [r.name, r.type]));
+}
+
+/** PostgREST's mapping of SQLSTATEs to HTTP statuses, for the codes the sink can meet. */
+function statusFor(code: string): number {
+  if (code === "42501") return 403;
+  if (code === "42P01" || code === "PGRST205") return 404;
+  if (code === "23505" || code === "23503") return 409;
+  if (code.startsWith("PGRST") || code.startsWith("22") || code.startsWith("23")) return 400;
+  return 500;
+}
+
+function error(status: number, code: string, message: string): Response {
+  return Response.json({ code, message, details: null, hint: null }, { status });
+}

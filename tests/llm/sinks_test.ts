@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { type LLMCallLogRow, LOG_COLUMNS } from "../../supabase/functions/_shared/llm/log-row.ts";
+import { LogWriteError } from "../../supabase/functions/_shared/llm/log-writer.ts";
+import { createSqlSink } from "../../supabase/functions/_shared/llm/sql-sink.ts";
+import { createSupabaseSink } from "../../supabase/functions/_shared/llm/supabase-sink.ts";
+import { openTestDatabase, type TestDatabase } from "../harness/database.ts";
+import { createPostgrestStandIn } from "../harness/postgrest.ts";
+import { logRow } from "../fixtures/log-rows.ts";
+
+const SERVICE_KEY = "sb_secret_test_service_key_0123456789";
+/** The row as stored, with values normalised to what the service sent. */
+async function storedRow(database: TestDatabase, id: string): Promise<Record<string, unknown>> {
+  const [row] = await database.query<{ row: Record<string, unknown> }>(
+    `select to_jsonb(l) as row from llm_call_logs l where id = $1`,
+    [id],
+  );
+  assert.ok(row, `row ${id} was not stored`);
+  const stored = typeof row.row === "string" ? JSON.parse(row.row) : row.row;
+  for (const key of ["created_at", "completed_at"]) {
+    if (stored[key]) stored[key] = new Date(stored[key]).toISOString();
+  }
+  if (stored.cost_usd !== null) stored.cost_usd = String(stored.cost_usd);
+  return stored;
+}
+
+Deno.test("log sinks write rows that land whole in llm_call_logs", async (t) => {
+  await using db = await openTestDatabase();
+
+  await t.step(
+    "the Supabase sink sends what PostgREST expects and the rows land whole",
+    async () => {
+      const postgrest = createPostgrestStandIn(db, { serviceKey: SERVICE_KEY });
+      const sink = createSupabaseSink({
+        url: "http://supabase.test",
+        key: SERVICE_KEY,
+        fetch: postgrest.fetch,
+      });
+      const rows = [
+        logRow(),
+        logRow({
+          status: "failed",
+          http_status: 429,
+          error_type: "rate_limited",
+          error_message: "Rate limit exceeded; provider: OpenAI",
+          error_details: { code: 429, metadata: { provider_name: "OpenAI" } },
+          cost_usd: null,
+          cost_source: null,
+          prompt_tokens: null,
+        }),
+      ];
+      await sink.write(rows);
+
+      assert.equal(postgrest.calls.length, 1, "one batch, one request");
+      const [call] = postgrest.calls;
+      assert.equal(call.method, "POST");
+      assert.equal(call.url.pathname, "/rest/v1/llm_call_logs");
+      assert.equal(call.headers.get("apikey"), SERVICE_KEY);
+      assert.equal(call.headers.get("authorization"), `Bearer ${SERVICE_KEY}`);
+      assert.deepEqual(
+        call.url.searchParams.get("columns")?.split(",").map((c) => c.replaceAll('"', "")).sort(),
+        LOG_COLUMNS.map((c) => c.name).sort(),
+      );
+      assert.equal(call.status, 201);
+      for (const row of rows) assert.deepEqual(await storedRow(db, row.id), row);
+    },
+  );
+
+  await t.step(
+    "the Supabase sink rejects with a permanent error when PostgREST refuses the rows",
+    async () => {
+      const postgrest = createPostgrestStandIn(db, { serviceKey: SERVICE_KEY });
+      const sink = createSupabaseSink({
+        url: "http://supabase.test",
+        key: SERVICE_KEY,
+        fetch: postgrest.fetch,
+      });
+      const invalid = { ...logRow(), status: "exploded" } as unknown as LLMCallLogRow;
+      const error = await sink.write([invalid]).then(() => null, (e) => e);
+      assert.ok(error instanceof LogWriteError);
+      assert.equal(error.retryable, false);
+      assert.match(error.message, /HTTP 400/);
+      assert.match(error.message, /23514/);
+    },
+  );
+
+  await t.step(
+    "the Supabase sink rejects a key that is not the service key, without retry",
+    async () => {
+      const postgrest = createPostgrestStandIn(db, { serviceKey: SERVICE_KEY });
+      const sink = createSupabaseSink({
+        url: "http://supabase.test",
+        key: "anon",
+        fetch: postgrest.fetch,
+      });
+      const error = await sink.write([logRow()]).then(() => null, (e) => e);
+      assert.ok(error instanceof LogWriteError);
+      assert.equal(error.retryable, false);
+      assert.match(error.message, /HTTP 401/);
+    },
+  );
+
+  await t.step("the Supabase sink reports an unreachable database as retryable", async () => {
+    const sink = createSupabaseSink({
+      url: "http://supabase.test",
+      key: SERVICE_KEY,
+      fetch: () => Promise.reject(new TypeError("connection refused")),
+    });
+    const error = await sink.write([logRow()]).then(() => null, (e) => e);
+    assert.ok(error instanceof LogWriteError);
+    assert.equal(error.retryable, true);
+  });
+
+  await t.step(
+    "the Supabase sink never forwards a user's session: only the service key is sent",
+    async () => {
+      const seen: Headers[] = [];
+      const sink = createSupabaseSink({
+        url: "http://supabase.test",
+        key: SERVICE_KEY,
+        fetch: (input, init) => {
+          seen.push(new Request(input, init).headers);
+          return Promise.resolve(new Response(null, { status: 201 }));
+        },
+      });
+      await sink.write([logRow()]);
+      await sink.write([logRow()]);
+      assert.equal(seen.length, 2);
+      for (const headers of seen) {
+        assert.equal(headers.get("authorization"), `Bearer ${SERVICE_KEY}`);
+      }
+    },
+  );
+
+  await t.step("the SQL sink writes a batch in one statement and the rows land whole", async () => {
+    const statements: string[] = [];
+    const sink = createSqlSink((text, params) => {
+      statements.push(text);
+      return db.query(text, params);
+    });
+    const rows = [
+      logRow(),
+      logRow({ method_type: "stream_completion", time_to_first_token_ms: 42 }),
+    ];
+    await sink.write(rows);
+    assert.equal(statements.length, 1);
+    for (const row of rows) assert.deepEqual(await storedRow(db, row.id), row);
+  });
+
+  await t.step(
+    "the SQL sink marks constraint violations permanent and other failures retryable",
+    async () => {
+      const sink = createSqlSink((text, params) => db.query(text, params));
+      const invalid = { ...logRow(), cost_source: "guessed" } as unknown as LLMCallLogRow;
+      const permanent = await sink.write([invalid]).then(() => null, (e) => e);
+      assert.ok(permanent instanceof LogWriteError);
+      assert.equal(permanent.retryable, false);
+      assert.match(permanent.message, /SQLSTATE 23514/);
+
+      const down = createSqlSink(() => Promise.reject(new Error("Connection terminated")));
+      const retryable = await down.write([logRow()]).then(() => null, (e) => e);
+      assert.ok(retryable instanceof LogWriteError);
+      assert.equal(retryable.retryable, true);
+    },
+  );
+
+  await t.step("rows with far-past and far-future dates still land", async () => {
+    const sink = createSqlSink((text, params) => db.query(text, params));
+    const rows = [
+      logRow({ created_at: "1990-01-01T00:00:00.000Z", completed_at: "1990-01-01T00:00:01.000Z" }),
+      logRow({ created_at: "2100-06-15T00:00:00.000Z", completed_at: "2100-06-15T00:00:01.000Z" }),
+    ];
+    await sink.write(rows);
+    for (const row of rows) assert.deepEqual(await storedRow(db, row.id), row);
+  });
+});
