@@ -185,6 +185,7 @@ export class LLMService {
       issues.push({ field: "", message: `cannot be serialised as JSON: ${String(error)}` });
     }
     if (issues.length) throw this.#fail(call, validationError(issues, call.id));
+    call.sent = body;
     if (!config.apiKey) throw this.#fail(call, missingKeyError(call.id));
     const { signal } = call.context;
     if (signal?.aborted) throw this.#fail(call, cancelledError(call.id, signal.reason));
@@ -233,9 +234,9 @@ export class LLMService {
     call: CallStart,
     outcome: Omit<CallOutcome, "endedAt" | "endedMono">,
     defer = false,
-  ): void {
+  ): Promise<void> {
     const ended = { endedAt: this.#options.now?.() ?? Date.now(), endedMono: performance.now() };
-    this.#config().recorder.record(call, { ...outcome, ...ended }, defer);
+    return this.#config().recorder.record(call, { ...outcome, ...ended }, defer);
   }
 
   #keepAlive(promise: Promise<unknown>): void {

@@ -18,6 +18,8 @@ export interface CallStart {
   method: LLMMethodType;
   /** The request exactly as the caller passed it. */
   request: unknown;
+  /** The body as sent (the request plus `usage`, `stream`); unset when nothing was sent. */
+  sent?: Record<string, unknown>;
   context: LLMCallContext;
   /** Wall clock at the start, epoch milliseconds. */
   startedAt: number;
@@ -55,7 +57,8 @@ export function requestedModel(request: unknown): string {
 /** Builds the row. Pure: the same inputs give the same row. */
 export function buildLogRow(start: CallStart, outcome: CallOutcome): LLMCallLogRow {
   const { request, context } = start;
-  const { messages, ...params } = isRecord(request) ? request : { messages: undefined };
+  const source = start.sent ?? request;
+  const { messages, ...params } = isRecord(source) ? source : { messages: undefined };
   const body = isRecord(outcome.body) ? outcome.body : null;
   const choice = Array.isArray(body?.choices) && isRecord(body.choices[0]) ? body.choices[0] : null;
   const message = isRecord(choice?.message) ? choice.message : null;
@@ -73,7 +76,7 @@ export function buildLogRow(start: CallStart, outcome: CallOutcome): LLMCallLogR
     generation_id: stringOrNull(body?.id) ?? outcome.generationId ?? null,
     status: outcome.status,
     request_messages: (messages ?? []) as Json,
-    request_params: (isRecord(request) ? params : { request }) as Json,
+    request_params: (isRecord(source) ? params : { request }) as Json,
     response_body: (outcome.body ?? null) as Json,
     completion_text: outcome.completionText !== undefined
       ? outcome.completionText

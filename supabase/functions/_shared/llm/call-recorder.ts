@@ -2,8 +2,9 @@
  * Prepares each call's row off the caller's path and hands it to the writer.
  *
  * Preparing means: build the row, estimate its cost from `/models` prices when OpenRouter gave
- * none, make it safe to store, and run the caller's `redact` hook. Every preparation is
- * registered with `waitUntil` the moment it is recorded, before the caller's promise settles.
+ * none, make it safe to store, and run the caller's `redact` hook. Each call's task is
+ * registered with `waitUntil` the moment it is recorded, before the caller's promise settles,
+ * and settles only once the row is written or handed to the fallback.
  *
  * @module
  */
@@ -50,21 +51,22 @@ export class CallRecorder {
 
   /**
    * Records a call's row in the background. With `defer`, even building the row waits for the
-   * next macrotask, so a successful caller gets its result first.
+   * next macrotask, so a successful caller gets its result first. The returned promise never
+   * rejects and settles once the row is written or handed to the fallback.
    */
-  record(start: CallStart, outcome: CallOutcome, defer = false): void {
+  record(start: CallStart, outcome: CallOutcome, defer = false): Promise<void> {
     const task = this.#prepare(start, outcome, defer).catch((error) =>
       this.#lost(start, outcome, error)
     );
     this.#preparing.add(task);
     task.finally(() => this.#preparing.delete(task));
     this.#options.keepAlive(task);
+    return task;
   }
 
   /** Resolves once every recorded row is written or handed to the fallback. */
   async flush(): Promise<void> {
     while (this.#preparing.size) await Promise.all(this.#preparing);
-    await this.#options.writer.flush();
   }
 
   async #prepare(start: CallStart, outcome: CallOutcome, defer: boolean): Promise<void> {
@@ -78,7 +80,8 @@ export class CallRecorder {
       }
     }
     row = await sanitizeRow(row, { apiKey: this.#options.apiKey });
-    this.#options.writer.enqueue(await this.#redact(row));
+    // The task (registered with waitUntil) settles only when the row has landed.
+    await this.#options.writer.enqueue(await this.#redact(row));
   }
 
   /** A failing hook must not leak what it was meant to hide: store the row without content. */

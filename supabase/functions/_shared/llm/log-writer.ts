@@ -82,9 +82,12 @@ export class LogWriter {
     return this.#enqueued - this.#settled;
   }
 
-  /** Queues a row. Never throws, never waits. */
-  enqueue(row: LLMCallLogRow): void {
-    this.#enqueued++;
+  /**
+   * Queues a row. Never throws; the returned promise (which never rejects) settles once this
+   * row is written or handed to the fallback.
+   */
+  enqueue(row: LLMCallLogRow): Promise<void> {
+    const settled = this.#until(++this.#enqueued);
     this.#queue.push(row);
     if (this.#queue.length > this.#options.maxQueuedRows) {
       this.#giveUp([this.#queue.shift()!], "queue_full: the database is not keeping up");
@@ -93,13 +96,18 @@ export class LogWriter {
       this.#draining = this.#drain();
       this.#options.waitUntil(this.#draining);
     }
+    return settled;
   }
 
   /** Resolves once every row queued so far is written or handed to the fallback. */
   flush(): Promise<void> {
-    const target = this.#enqueued;
-    if (this.#settled >= target) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ target, resolve }));
+    return this.#until(this.#enqueued);
+  }
+
+  /** Rows leave the queue in order, so row n is settled once n rows are. */
+  #until(count: number): Promise<void> {
+    if (this.#settled >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ target: count, resolve }));
   }
 
   /** Hands every queued row to the fallback at once (the worker is about to be shut down). */

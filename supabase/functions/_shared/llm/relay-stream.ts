@@ -21,8 +21,8 @@ export interface RelayOptions {
   response: Response;
   /** Aborts the upstream request. */
   abortUpstream(reason: unknown): void;
-  /** Records the call's outcome (queues its row). */
-  record(outcome: Omit<CallOutcome, "endedAt" | "endedMono">): void;
+  /** Records the call's outcome; settles once its row is written or handed to the fallback. */
+  record(outcome: Omit<CallOutcome, "endedAt" | "endedMono">): Promise<void>;
   keepAlive(promise: Promise<unknown>): void;
   idleTimeoutMs: number;
   totalTimeoutMs: number;
@@ -34,12 +34,13 @@ export function relayStream(options: RelayOptions): Response {
   const { response, logId } = options;
   const accumulator = new StreamAccumulator();
   const generationId = response.headers.get("x-generation-id");
-  let markEnded!: () => void;
+  // Registered now, before the Response is handed out; settles once the row has landed.
+  let markEnded!: (written: Promise<void>) => void;
   options.keepAlive(new Promise<void>((resolve) => markEnded = resolve));
   const onEnd = (end: StreamEnd): Error | undefined => {
     const summary = end.kind === "eof" ? accumulator.finish() : accumulator.summary();
     const verdict = judgeStream(end, summary);
-    options.record({
+    const written = options.record({
       status: verdict.status,
       httpStatus: response.status,
       body: summary.responseBody,
@@ -50,7 +51,7 @@ export function relayStream(options: RelayOptions): Response {
       firstTokenMono: summary.firstTokenAt,
       error: verdict.error,
     });
-    markEnded();
+    markEnded(written);
     // The client already sees how an upstream body ended; aborts and timeouts need an error.
     if (!verdict.error || end.kind === "eof" || end.kind === "broken") return undefined;
     const init = { ...verdict.error, logId, cause: "reason" in end ? end.reason : undefined };
