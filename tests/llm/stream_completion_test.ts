@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  type ChatCompletion,
   LLMApiError,
   LLMCancelledError,
   LLMTimeoutError,
@@ -79,11 +80,11 @@ Deno.test("streamCompletion returns the upstream bytes unchanged, with SSE heade
     200,
   ]);
   assert.equal((row.request_params as Record<string, unknown>).stream, true);
-  const body = row.response_body as Record<string, any>;
+  const body = row.response_body as unknown as ChatCompletion;
   assert.equal(body.id, "gen-1764158400-basicAAAAAAAAAAAAAAAA");
-  assert.equal(body.choices[0].message.content, "The capital of France is Paris.");
+  assert.equal(body.choices[0].message?.content, "The capital of France is Paris.");
   assert.equal(body.choices[0].finish_reason, "stop");
-  assert.equal(body.usage.cost, 0.0000078);
+  assert.equal(body.usage?.cost, 0.0000078);
   assert.ok(
     row.time_to_first_token_ms !== null && row.time_to_first_token_ms <= row.response_time_ms!,
   );
@@ -127,25 +128,28 @@ Deno.test("reasoning, tool-call fragments and both usage shapes are reassembled"
     return (await h.row(response.headers.get("x-llm-log-id")!))!;
   };
   const reasoning = await read("reasoning");
-  const message = (reasoning.response_body as any).choices[0].message;
+  const message = (reasoning.response_body as unknown as ChatCompletion).choices[0].message!;
   assert.equal(message.reasoning, "The user asks for 2+2. That is 4.");
-  assert.equal(message.reasoning_details.length, 4);
+  assert.equal((message.reasoning_details as unknown[]).length, 4);
   assert.equal(reasoning.completion_text, "2 + 2 = 4");
   assert.equal(reasoning.reasoning_tokens, 32);
 
   const tools = await read("tool-calls");
-  assert.deepEqual((tools.response_body as any).choices[0].message.tool_calls, [
-    {
-      id: "toolu_01A",
-      type: "function",
-      function: { name: "get_weather", arguments: '{"location": "Paris"}' },
-    },
-    {
-      id: "toolu_01B",
-      type: "function",
-      function: { name: "get_time", arguments: '{"tz": "Europe/Paris"}' },
-    },
-  ]);
+  assert.deepEqual(
+    (tools.response_body as unknown as ChatCompletion).choices[0].message?.tool_calls,
+    [
+      {
+        id: "toolu_01A",
+        type: "function",
+        function: { name: "get_weather", arguments: '{"location": "Paris"}' },
+      },
+      {
+        id: "toolu_01B",
+        type: "function",
+        function: { name: "get_time", arguments: '{"tz": "Europe/Paris"}' },
+      },
+    ],
+  );
   assert.equal(tools.finish_reason, "tool_calls");
   assert.equal(tools.completion_text, "Let me check.");
 
@@ -251,7 +255,10 @@ Deno.test("a line that is not JSON is recorded, not a crash", async () => {
   await readAll(response);
   const row = await onlyRow(h);
   assert.equal(row.status, "completed");
-  assert.deepEqual((row.response_body as any).invalid_events, { count: 1, samples: ["{not json"] });
+  assert.deepEqual((row.response_body as Record<string, unknown>).invalid_events, {
+    count: 1,
+    samples: ["{not json"],
+  });
   assert.ok(row.completion_text!.startsWith("Simulated reply"));
 });
 
