@@ -94,7 +94,7 @@ export class LLMService {
       const reading = readCompletion(response.status, response.headers, text);
       const generationId = response.headers.get("x-generation-id");
       if (!reading.ok) {
-        throw this.#fail(call, apiError(reading.error, call.id), {
+        throw this.#fail(call, apiError(reading.error, call.id, config.apiKey!), {
           httpStatus: response.status,
           body: reading.body,
           generationId,
@@ -133,7 +133,11 @@ export class LLMService {
         const text = await response.text().catch(() => "");
         throw this.#fail(
           call,
-          apiError(readStreamRefusal(response.status, response.headers, text), call.id),
+          apiError(
+            readStreamRefusal(response.status, response.headers, text),
+            call.id,
+            config.apiKey!,
+          ),
           {
             httpStatus: response.status,
             body: parseJson(text) ?? null,

@@ -66,9 +66,9 @@ export function buildLogRow(start: CallStart, outcome: CallOutcome): LLMCallLogR
     id: start.id,
     created_at: new Date(start.startedAt).toISOString(),
     completed_at: new Date(outcome.endedAt).toISOString(),
-    request_id: context.requestId ?? null,
-    edge_function: context.edgeFunction ?? null,
-    user_id: context.userId ?? null,
+    request_id: text(context.requestId),
+    edge_function: text(context.edgeFunction),
+    user_id: text(context.userId),
     method_type: start.method,
     model: requestedModel(request),
     response_model: stringOrNull(body?.model),
@@ -95,8 +95,13 @@ export function buildLogRow(start: CallStart, outcome: CallOutcome): LLMCallLogR
     error_type: outcome.error?.type ?? null,
     error_message: outcome.error?.message ?? null,
     error_details: outcome.error?.details ?? null,
-    metadata: (context.metadata ?? {}) as Json,
+    metadata: (isRecord(context.metadata) ? context.metadata : {}) as Json,
   };
+}
+
+/** Context ids are text; JavaScript callers sometimes pass numbers. */
+function text(value: unknown): string | null {
+  return value === undefined || value === null ? null : String(value);
 }
 
 function elapsed(from: number, to: number): number {

@@ -29,9 +29,15 @@ export function missingKeyError(logId: string): LLMError {
   );
 }
 
-/** OpenRouter answered with an error. */
-export function apiError(error: UpstreamError, logId: string): LLMError {
-  return new LLMApiError(error.message, { ...error, logId });
+/**
+ * OpenRouter answered with an error. An upstream that echoes the API key back (a proxy's error
+ * page, say) must not hand it to whoever sees the error: it is masked in message and details.
+ */
+export function apiError(error: UpstreamError, logId: string, apiKey: string): LLMError {
+  const mask = (text: string) =>
+    apiKey.length >= 8 ? text.replaceAll(apiKey, "[redacted: api key]") : text;
+  const details = error.details === null ? null : JSON.parse(mask(JSON.stringify(error.details)));
+  return new LLMApiError(mask(error.message), { ...error, details, logId });
 }
 
 /** The caller aborted through `context.signal`. */
