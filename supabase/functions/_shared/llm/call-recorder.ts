@@ -44,6 +44,7 @@ const CONTENT_COLUMNS = [
 export class CallRecorder {
   #options: CallRecorderOptions;
   #preparing = new Set<Promise<void>>();
+  #nextTask: Promise<void> | null = null;
 
   constructor(options: CallRecorderOptions) {
     this.#options = options;
@@ -70,7 +71,7 @@ export class CallRecorder {
   }
 
   async #prepare(start: CallStart, outcome: CallOutcome, defer: boolean): Promise<void> {
-    if (defer) await new Promise((resolve) => setTimeout(resolve, 0));
+    if (defer) await this.#afterCurrentTask();
     let row = buildLogRow(start, outcome);
     if (row.cost_usd === null && row.response_model && this.#options.prices) {
       const price = await this.#options.prices.priceOf(row.response_model);
@@ -84,14 +85,23 @@ export class CallRecorder {
     await this.#options.writer.enqueue(await this.#redact(row));
   }
 
+  /** One timer for every call recorded in the same turn of the event loop, not one each. */
+  #afterCurrentTask(): Promise<void> {
+    return this.#nextTask ??= new Promise<void>((resolve) =>
+      setTimeout(() => {
+        this.#nextTask = null;
+        resolve();
+      }, 0)
+    );
+  }
+
   /** A failing hook must not leak what it was meant to hide: store the row without content. */
   async #redact(row: LLMCallLogRow): Promise<LLMCallLogRow> {
     const { redact } = this.#options;
     if (!redact) return row;
     try {
-      return await sanitizeRow(await redact(structuredClone(row)), {
-        apiKey: this.#options.apiKey,
-      });
+      const copy = JSON.parse(JSON.stringify(row)); // the hook may mutate its argument
+      return await sanitizeRow(await redact(copy), { apiKey: this.#options.apiKey });
     } catch (error) {
       const stripped: LLMCallLogRow = { ...row, request_messages: [], metadata: {} };
       for (const column of CONTENT_COLUMNS) {

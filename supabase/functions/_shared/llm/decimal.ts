@@ -11,12 +11,15 @@ interface Scaled {
   scale: number;
 }
 
+const MAX_EXPONENT = 100;
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
 
 function parse(text: string): Scaled | null {
   const match = DECIMAL.exec(text.trim());
   if (!match || (match[2] === "" && (match[3] ?? "") === "")) return null;
   const [, sign, whole, fraction = "", exponent = "0"] = match;
+  // No cost or price needs more than a few dozen digits; refuse "1e999999999" before padding.
+  if (Math.abs(Number(exponent)) > MAX_EXPONENT) return null;
   let digits = `${whole}${fraction}` || "0";
   let scale = fraction.length - Number(exponent);
   if (scale < 0) {

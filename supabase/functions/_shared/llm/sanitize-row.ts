@@ -21,6 +21,7 @@ const MAX_DEPTH = 64;
 const UNSAFE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const DATA_URL = /^data:([^;,]*)((?:;[^;,]*)*);base64,/i;
 const BASE64 = /^[A-Za-z0-9+/\s]+={0,2}$/;
+const SUSPECT = /\\u0000|\\ud[89a-f]|base64,|"input_audio"/i;
 
 /** A base64 payload found while walking, replaced once its hash is known. */
 interface Payload {
@@ -46,8 +47,9 @@ export async function sanitizeRow(
   row: LLMCallLogRow,
   options: SanitizeOptions = {},
 ): Promise<LLMCallLogRow> {
-  const payloads: Payload[] = [];
   const secret = options.apiKey && options.apiKey.length >= 8 ? options.apiKey : undefined;
+  if (isAlreadySafe(row, secret)) return row;
+  const payloads: Payload[] = [];
   const ancestors = new Set<object>();
   const walk = (input: unknown, depth: number, mediaHint?: string): unknown => {
     const value = toJsonable(input);
@@ -87,6 +89,22 @@ export async function sanitizeRow(
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v)]));
   };
   return substitute(clean) as LLMCallLogRow;
+}
+
+/**
+ * The common case, checked in one pass over the serialised row: nothing to replace, so the row
+ * is stored as it is (it serialises exactly as its cleaned copy would). `JSON.stringify` writes
+ * NUL as `\u0000` and a lone surrogate as `\udxxx`; text that merely looks like those, a
+ * `base64,` or an `input_audio` anywhere, or a value it cannot serialise, takes the full walk.
+ */
+function isAlreadySafe(row: LLMCallLogRow, secret: string | undefined): boolean {
+  let json: string;
+  try {
+    json = JSON.stringify(row);
+  } catch {
+    return false; // a bigint or a cycle
+  }
+  return !SUSPECT.test(json) && !(secret && json.includes(secret));
 }
 
 /** What `JSON.stringify` would make of a value, one level deep; `undefined` means "omit". */

@@ -90,7 +90,7 @@ export function describeErrorResponse(
 ): UpstreamError {
   const parsed = parseJson(bodyText);
   const retryAfter = headers.get("retry-after");
-  if (isRecord(parsed) && "error" in parsed) {
+  if (isRecord(parsed) && parsed.error !== undefined && parsed.error !== null) {
     return describeErrorObject(parsed.error, status, retryAfter);
   }
   const contentType = headers.get("content-type") ?? "unknown content type";

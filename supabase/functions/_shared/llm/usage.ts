@@ -47,7 +47,7 @@ export function usageColumns(usage: unknown): UsageColumns {
   const prompt = count(usage.prompt_tokens);
   const completion = count(usage.completion_tokens);
   const total = count(usage.total_tokens) ??
-    (prompt !== null && completion !== null ? prompt + completion : null);
+    (prompt !== null && completion !== null ? count(prompt + completion) : null);
   const cost = toDecimalString(usage.cost);
   return {
     prompt_tokens: prompt,

@@ -58,7 +58,7 @@ const requestSchema = z.looseObject({
   models: z.array(z.string().min(1)).min(1).optional(),
   stream: z.boolean().optional(),
   temperature: z.number().min(0).max(2).optional(),
-  top_p: z.number().gt(0).max(1).optional(),
+  top_p: z.number().min(0).max(1).optional(),
   top_k: z.int().min(0).optional(),
   min_p: z.number().min(0).max(1).optional(),
   top_a: z.number().min(0).max(1).optional(),
@@ -99,10 +99,29 @@ export function validateRequest(request: unknown): RequestIssue[] {
   }
   const result = requestSchema.safeParse(request);
   if (result.success) return [];
-  return result.error.issues.map((issue) => ({
-    field: fieldPath(issue.path),
-    message: issue.message,
-  }));
+  return result.error.issues.flatMap((issue) => flatten(issue, []));
+}
+
+/** The shape of a zod issue this module reads. */
+interface Issue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  errors?: Issue[][];
+}
+
+/**
+ * A union (content: string or parts) fails as a whole with one issue per branch: report the
+ * branch that got furthest into the value, so the field names the offending part.
+ */
+function flatten(issue: Issue, prefix: PropertyKey[]): RequestIssue[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === "invalid_union" && issue.errors?.length) {
+    const depth = (branch: Issue[]) => Math.max(0, ...branch.map((i) => i.path.length));
+    const best = issue.errors.reduce((a, b) => depth(b) > depth(a) ? b : a);
+    if (depth(best) > 0) return best.flatMap((inner) => flatten(inner, path));
+  }
+  return [{ field: fieldPath(path), message: issue.message }];
 }
 
 /** Formats a path the way it reads in code: `messages[1].content[0].text`. */
