@@ -242,3 +242,19 @@ Deno.test("an oversized answer and odd Unicode from the model land whole", async
   assert.equal(row.completion_text, text);
   assert.equal((row as LLMCallLogRow).status, "completed");
 });
+
+Deno.test("a caller who reuses or edits its objects after the call cannot change the logged row", async () => {
+  await using h = await openServiceHarness();
+  const conversation = [{ role: "user" as const, content: "first question" }];
+  const metadata: Record<string, unknown> = { feature: "chat" };
+  const completion = await h.service.chatCompletion({ messages: conversation }, { metadata });
+  conversation.push({ role: "user", content: "second question" });
+  conversation[0].content = "edited";
+  metadata.feature = "mutated";
+  completion.choices[0].message!.content = "rewritten by the caller";
+  await h.service.flush();
+  const [row] = await h.rows();
+  assert.deepEqual(row.request_messages, [{ role: "user", content: "first question" }]);
+  assert.deepEqual(row.metadata, { feature: "chat" });
+  assert.match(row.completion_text!, /^Simulated reply to: first question/);
+});

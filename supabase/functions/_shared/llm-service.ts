@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { CallOutcome, CallStart } from "./llm/build-log-row.ts";
+import { type CallOutcome, type CallStart, snapshot } from "./llm/build-log-row.ts";
 import {
   apiError,
   cancelledError,
@@ -103,9 +103,9 @@ export class LLMService {
       this.#record(call, {
         status: "completed",
         httpStatus: response.status,
-        body: reading.body,
+        bodyText: text,
         generationId,
-      }, true);
+      });
       return reading.body;
     } finally {
       sent.release();
@@ -188,8 +188,11 @@ export class LLMService {
     } catch (error) {
       issues.push({ field: "", message: `cannot be serialised as JSON: ${String(error)}` });
     }
-    if (issues.length) throw this.#fail(call, validationError(issues, call.id));
-    call.sent = body;
+    if (issues.length) {
+      call.snapshot = snapshot(call.request);
+      throw this.#fail(call, validationError(issues, call.id));
+    }
+    call.snapshot = json;
     if (!config.apiKey) throw this.#fail(call, missingKeyError(call.id));
     const { signal } = call.context;
     if (signal?.aborted) throw this.#fail(call, cancelledError(call.id, signal.reason));
@@ -234,13 +237,11 @@ export class LLMService {
     return error;
   }
 
-  #record(
-    call: CallStart,
-    outcome: Omit<CallOutcome, "endedAt" | "endedMono">,
-    defer = false,
-  ): Promise<void> {
+  #record(call: CallStart, outcome: Omit<CallOutcome, "endedAt" | "endedMono">): Promise<void> {
     const ended = { endedAt: this.#options.now?.() ?? Date.now(), endedMono: performance.now() };
-    return this.#config().recorder.record(call, { ...outcome, ...ended }, defer);
+    const { metadata } = call.context;
+    const metadataSnapshot = metadata === undefined ? undefined : snapshot(metadata);
+    return this.#config().recorder.record(call, { ...outcome, ...ended, metadataSnapshot });
   }
 
   #keepAlive(promise: Promise<unknown>): void {

@@ -24,6 +24,7 @@ const STATUS: Record<LLMErrorType, number> = {
   upstream_timeout: 504,
   payload_too_large: 413,
   rate_limited: 429,
+  server_error: 502,
   provider_error: 502,
   provider_unavailable: 503,
   provider_overloaded: 503,

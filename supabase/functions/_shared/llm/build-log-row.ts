@@ -7,7 +7,7 @@
  * @module
  */
 import type { LLMErrorType } from "./errors.ts";
-import { isRecord, stringOrNull } from "./json.ts";
+import { isRecord, parseJson, stringOrNull } from "./json.ts";
 import type { Json, LLMCallLogRow, LLMCallStatus, LLMMethodType } from "./log-row.ts";
 import type { LLMCallContext } from "./types.ts";
 import { usageColumns } from "./usage.ts";
@@ -18,8 +18,12 @@ export interface CallStart {
   method: LLMMethodType;
   /** The request exactly as the caller passed it. */
   request: unknown;
-  /** The body as sent (the request plus `usage`, `stream`); unset when nothing was sent. */
-  sent?: Record<string, unknown>;
+  /**
+   * The request as JSON text, taken when the call was made, so a caller who reuses or edits
+   * its objects afterwards cannot change the log: the body as sent (the request plus `usage`,
+   * `stream`), or the rejected request as given. Unset when it could not be serialised.
+   */
+  snapshot?: string;
   context: LLMCallContext;
   /** Wall clock at the start, epoch milliseconds. */
   startedAt: number;
@@ -38,6 +42,10 @@ export interface CallOutcome {
   httpStatus?: number | null;
   /** The response body (or the reassembled completion of a stream). */
   body?: unknown;
+  /** The response body as received, preferred to `body`: the caller owns the parsed object. */
+  bodyText?: string;
+  /** The caller's metadata as JSON text, taken when the call ended. */
+  metadataSnapshot?: string;
   completionText?: string | null;
   finishReason?: string | null;
   usage?: unknown;
@@ -57,9 +65,13 @@ export function requestedModel(request: unknown): string {
 /** Builds the row. Pure: the same inputs give the same row. */
 export function buildLogRow(start: CallStart, outcome: CallOutcome): LLMCallLogRow {
   const { request, context } = start;
-  const source = start.sent ?? request;
+  const source = start.snapshot !== undefined ? parseJson(start.snapshot) : request;
   const { messages, ...params } = isRecord(source) ? source : { messages: undefined };
-  const body = isRecord(outcome.body) ? outcome.body : null;
+  const received = outcome.bodyText !== undefined ? parseJson(outcome.bodyText) : outcome.body;
+  const body = isRecord(received) ? received : null;
+  const metadata = outcome.metadataSnapshot !== undefined
+    ? parseJson(outcome.metadataSnapshot)
+    : context.metadata;
   const choice = Array.isArray(body?.choices) && isRecord(body.choices[0]) ? body.choices[0] : null;
   const message = isRecord(choice?.message) ? choice.message : null;
   return {
@@ -76,8 +88,8 @@ export function buildLogRow(start: CallStart, outcome: CallOutcome): LLMCallLogR
     generation_id: stringOrNull(body?.id) ?? outcome.generationId ?? null,
     status: outcome.status,
     request_messages: (messages ?? []) as Json,
-    request_params: (isRecord(source) ? params : { request }) as Json,
-    response_body: (outcome.body ?? null) as Json,
+    request_params: (isRecord(source) ? params : { request: source ?? null }) as Json,
+    response_body: (received ?? null) as Json,
     completion_text: outcome.completionText !== undefined
       ? outcome.completionText
       : typeof message?.content === "string"
@@ -95,8 +107,17 @@ export function buildLogRow(start: CallStart, outcome: CallOutcome): LLMCallLogR
     error_type: outcome.error?.type ?? null,
     error_message: outcome.error?.message ?? null,
     error_details: outcome.error?.details ?? null,
-    metadata: (isRecord(context.metadata) ? context.metadata : {}) as Json,
+    metadata: (isRecord(metadata) ? metadata : {}) as Json,
   };
+}
+
+/** JSON text of a caller's value, or `undefined` when it cannot be serialised (cycles, bigint). */
+export function snapshot(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Context ids are text; JavaScript callers sometimes pass numbers. */

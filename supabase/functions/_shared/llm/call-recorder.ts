@@ -2,9 +2,9 @@
  * Prepares each call's row off the caller's path and hands it to the writer.
  *
  * Preparing means: build the row, estimate its cost from `/models` prices when OpenRouter gave
- * none, make it safe to store, and run the caller's `redact` hook. Each call's task is
- * registered with `waitUntil` the moment it is recorded, before the caller's promise settles,
- * and settles only once the row is written or handed to the fallback.
+ * none, make it safe to store, and run the caller's `redact` hook. Calls are prepared in small
+ * batches, after a short delay; each batch is registered with `waitUntil` when its first call
+ * is recorded, before that caller's promise settles, and settles once its rows have landed.
  *
  * @module
  */
@@ -26,6 +26,8 @@ export interface CallRecorderOptions {
   /** Masked wherever it appears in a row. */
   apiKey?: string;
   keepAlive(promise: Promise<unknown>): void;
+  /** How long a batch of calls gathers before its rows are prepared. */
+  batchDelayMs: number;
   /** Last resort for a row whose preparation failed. */
   fallback(line: string): void;
 }
@@ -40,38 +42,63 @@ const CONTENT_COLUMNS = [
   "error_details",
 ] as const;
 
+/** Calls recorded within one batch window, and the promise that settles once they landed. */
+interface Batch {
+  calls: { start: CallStart; outcome: CallOutcome }[];
+  landed: Promise<void>;
+  resolve(): void;
+}
+
 /** Records calls; see the module documentation. */
 export class CallRecorder {
   #options: CallRecorderOptions;
-  #preparing = new Set<Promise<void>>();
-  #nextTask: Promise<void> | null = null;
+  #open: Batch | null = null;
+  #unfinished = new Set<Promise<void>>();
 
   constructor(options: CallRecorderOptions) {
     this.#options = options;
   }
 
   /**
-   * Records a call's row in the background. With `defer`, even building the row waits for the
-   * next macrotask, so a successful caller gets its result first. The returned promise never
-   * rejects and settles once the row is written or handed to the fallback.
+   * Records a call. Nothing is built now: calls recorded within `batchDelayMs` of each other are
+   * prepared together afterwards, which is cheaper per row than one cold task per call and
+   * leaves the caller's path alone. The returned promise, registered with `waitUntil` when its
+   * batch opened, never rejects and settles once every row of the batch is written or handed
+   * to the fallback.
    */
-  record(start: CallStart, outcome: CallOutcome, defer = false): Promise<void> {
-    const task = this.#prepare(start, outcome, defer).catch((error) =>
-      this.#lost(start, outcome, error)
-    );
-    this.#preparing.add(task);
-    task.finally(() => this.#preparing.delete(task));
-    this.#options.keepAlive(task);
-    return task;
+  record(start: CallStart, outcome: CallOutcome): Promise<void> {
+    const batch = this.#open ??= this.#openBatch();
+    batch.calls.push({ start, outcome });
+    return batch.landed;
   }
 
   /** Resolves once every recorded row is written or handed to the fallback. */
   async flush(): Promise<void> {
-    while (this.#preparing.size) await Promise.all(this.#preparing);
+    while (this.#unfinished.size) await Promise.all(this.#unfinished);
   }
 
-  async #prepare(start: CallStart, outcome: CallOutcome, defer: boolean): Promise<void> {
-    if (defer) await this.#afterCurrentTask();
+  #openBatch(): Batch {
+    let resolve!: () => void;
+    const landed = new Promise<void>((r) => resolve = r);
+    const batch: Batch = { calls: [], landed, resolve };
+    this.#unfinished.add(landed);
+    this.#options.keepAlive(landed);
+    setTimeout(() => this.#process(batch), this.#options.batchDelayMs);
+    return batch;
+  }
+
+  async #process(batch: Batch): Promise<void> {
+    if (this.#open === batch) this.#open = null;
+    await Promise.all(
+      batch.calls.map(({ start, outcome }) =>
+        this.#prepare(start, outcome).catch((error) => this.#lost(start, outcome, error))
+      ),
+    );
+    this.#unfinished.delete(batch.landed);
+    batch.resolve();
+  }
+
+  async #prepare(start: CallStart, outcome: CallOutcome): Promise<void> {
     let row = buildLogRow(start, outcome);
     if (row.cost_usd === null && row.response_model && this.#options.prices) {
       const price = await this.#options.prices.priceOf(row.response_model);
@@ -81,18 +108,7 @@ export class CallRecorder {
       }
     }
     row = await sanitizeRow(row, { apiKey: this.#options.apiKey });
-    // The task (registered with waitUntil) settles only when the row has landed.
     await this.#options.writer.enqueue(await this.#redact(row));
-  }
-
-  /** One timer for every call recorded in the same turn of the event loop, not one each. */
-  #afterCurrentTask(): Promise<void> {
-    return this.#nextTask ??= new Promise<void>((resolve) =>
-      setTimeout(() => {
-        this.#nextTask = null;
-        resolve();
-      }, 0)
-    );
   }
 
   /** A failing hook must not leak what it was meant to hide: store the row without content. */

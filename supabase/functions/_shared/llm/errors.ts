@@ -25,6 +25,7 @@ export type LLMErrorType =
   | "upstream_timeout"
   | "payload_too_large"
   | "rate_limited"
+  | "server_error"
   | "provider_error"
   | "provider_unavailable"
   | "provider_overloaded"

@@ -53,24 +53,31 @@ export class ModelPriceList {
 
   /** The price of `model` (its id or canonical slug), or `null` when unknown or unavailable. */
   async priceOf(model: string): Promise<ModelPrice | null> {
-    if (!this.#prices || this.#options.now() >= this.#expiresAt) this.#prices = this.#load();
+    if (!this.#prices || this.#options.now() >= this.#expiresAt) {
+      this.#prices = this.#load(this.#prices);
+    }
     return (await this.#prices).get(model) ?? null;
   }
 
-  async #load(): Promise<Map<string, ModelPrice>> {
+  /** Fetches the list; a failed refresh keeps the last good list until the next attempt. */
+  async #load(
+    previous: Promise<Map<string, ModelPrice>> | null,
+  ): Promise<Map<string, ModelPrice>> {
+    const fallback = async () => (previous ? await previous : new Map<string, ModelPrice>());
     const { baseUrl, fetch, timeoutMs, ttlMs, failureTtlMs, now } = this.#options;
     this.#expiresAt = now() + failureTtlMs;
     try {
       const response = await fetch(`${baseUrl}/models`, { signal: AbortSignal.timeout(timeoutMs) });
       if (!response.ok) {
         await response.body?.cancel();
-        return new Map();
+        return await fallback();
       }
       const prices = parsePriceList(await response.json());
-      if (prices.size) this.#expiresAt = now() + ttlMs;
+      if (!prices.size) return await fallback();
+      this.#expiresAt = now() + ttlMs;
       return prices;
     } catch {
-      return new Map();
+      return await fallback();
     }
   }
 }

@@ -16,11 +16,13 @@ import type { LLMCallLogRow } from "./log-row.ts";
 
 /** Strings at least this long that look like base64 payloads are replaced. */
 const MIN_PAYLOAD_LENGTH = 256;
-const MAX_DEPTH = 64;
+/** Deeper values become "[too deep]" in the full walk, which must not exhaust the stack. */
+const MAX_DEPTH = 1_000;
 // deno-lint-ignore no-control-regex
 const UNSAFE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const DATA_URL = /^data:([^;,]*)((?:;[^;,]*)*);base64,/i;
 const BASE64 = /^[A-Za-z0-9+/\s]+={0,2}$/;
+const AUDIO = "input_audio";
 const SUSPECT = /\\u0000|\\ud[89a-f]|base64,|"input_audio"/i;
 
 /** A base64 payload found while walking, replaced once its hash is known. */
@@ -48,7 +50,8 @@ export async function sanitizeRow(
   options: SanitizeOptions = {},
 ): Promise<LLMCallLogRow> {
   const secret = options.apiKey && options.apiKey.length >= 8 ? options.apiKey : undefined;
-  if (isAlreadySafe(row, secret)) return row;
+  const json = safeJson(row, secret);
+  if (json !== null) return JSON.parse(json);
   const payloads: Payload[] = [];
   const ancestors = new Set<object>();
   const walk = (input: unknown, depth: number, mediaHint?: string): unknown => {
@@ -66,9 +69,14 @@ export async function sanitizeRow(
     } else {
       const object: Record<string, unknown> = {};
       const record = value as Record<string, unknown>;
-      const hint = typeof record.format === "string" ? `audio/${record.format}` : undefined;
-      for (const [key, item] of Object.entries(record)) {
-        const clean = walk(item, depth + 1, key === "data" ? hint : undefined);
+      // Raw base64 without a data: prefix only travels in input_audio.data.
+      const hint = mediaHint === AUDIO && typeof record.format === "string"
+        ? `audio/${record.format}`
+        : undefined;
+      for (const key of Object.keys(record)) {
+        const item = readProperty(record, key);
+        const childHint = key === "input_audio" ? AUDIO : key === "data" ? hint : undefined;
+        const clean = walk(item, depth + 1, childHint);
         if (clean !== undefined) object[cleanString(key, secret)] = clean;
       }
       out = object;
@@ -92,19 +100,29 @@ export async function sanitizeRow(
 }
 
 /**
- * The common case, checked in one pass over the serialised row: nothing to replace, so the row
- * is stored as it is (it serialises exactly as its cleaned copy would). `JSON.stringify` writes
+ * The common case, checked in one pass over the serialised row: nothing to replace, so the copy
+ * is that JSON parsed back (only the full walk cuts values nested deeper than
+ * {@link MAX_DEPTH}). `JSON.stringify` writes
  * NUL as `\u0000` and a lone surrogate as `\udxxx`; text that merely looks like those, a
  * `base64,` or an `input_audio` anywhere, or a value it cannot serialise, takes the full walk.
  */
-function isAlreadySafe(row: LLMCallLogRow, secret: string | undefined): boolean {
+function safeJson(row: LLMCallLogRow, secret: string | undefined): string | null {
   let json: string;
   try {
     json = JSON.stringify(row);
   } catch {
-    return false; // a bigint or a cycle
+    return null; // a bigint, a cycle, a throwing getter
   }
-  return !SUSPECT.test(json) && !(secret && json.includes(secret));
+  return SUSPECT.test(json) || (secret && json.includes(secret)) ? null : json;
+}
+
+/** A property whose getter throws is dropped, like a value whose `toJSON` throws. */
+function readProperty(record: Record<string, unknown>, key: string): unknown {
+  try {
+    return record[key];
+  } catch {
+    return undefined;
+  }
 }
 
 /** What `JSON.stringify` would make of a value, one level deep; `undefined` means "omit". */
@@ -136,7 +154,7 @@ function payloadToken(value: string, payloads: Payload[], mediaHint?: string): s
   if (dataUrl) {
     const mediaType = dataUrl[1] || "application/octet-stream";
     payloads.push({ text: value, mediaType, start: dataUrl[0].length, placeholder: "" });
-  } else if (mediaHint && BASE64.test(value.slice(0, 1024))) {
+  } else if (mediaHint && mediaHint !== AUDIO && BASE64.test(value.slice(0, 1024))) {
     payloads.push({ text: value, mediaType: mediaHint, start: 0, placeholder: "" });
   } else {
     return undefined;

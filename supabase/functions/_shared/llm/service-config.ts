@@ -84,7 +84,15 @@ export function resolveConfig(
       );
     }
   }
-  const writer = new LogWriter({ ...options.writer, sink, fallback, waitUntil: keepAlive });
+  // Calls are gathered into batches by the recorder; the writer then drains without waiting.
+  const batchDelayMs = options.writer?.batchDelayMs ?? 10;
+  const writer = new LogWriter({
+    ...options.writer,
+    batchDelayMs: 0,
+    sink,
+    fallback,
+    waitUntil: keepAlive,
+  });
   if (edgeRuntimeWaitUntil()) {
     globalThis.addEventListener?.("beforeunload", () => writer.abandon("worker_shutdown"));
   }
@@ -110,6 +118,7 @@ export function resolveConfig(
       apiKey: apiKey ?? undefined,
       keepAlive,
       fallback,
+      batchDelayMs,
     }),
   };
 }

@@ -49,6 +49,8 @@ export function errorTypeForStatus(status: number | null): LLMErrorType {
       return "payload_too_large";
     case 429:
       return "rate_limited";
+    case 500:
+      return "server_error";
     case 503:
       return "provider_unavailable";
     case 529:
@@ -141,7 +143,7 @@ function retryAfterSeconds(header: string | null, error: Record<string, unknown>
   }
   const availability = isRecord(error.availability) ? error.availability : null;
   const fromBody = availability?.retry_after;
-  return typeof fromBody === "number" && Number.isFinite(fromBody) ? fromBody : null;
+  return typeof fromBody === "number" && Number.isFinite(fromBody) ? Math.max(0, fromBody) : null;
 }
 
 /** First line of an HTML page's title or of a text body. */

@@ -44,9 +44,15 @@ const message = z.discriminatedUnion("role", [
   z.looseObject({ role: z.literal("tool"), content, tool_call_id: z.string().min(1) }),
 ]);
 
-const tool = z.looseObject({
-  type: z.literal("function"),
-  function: z.looseObject({ name: z.string().min(1) }),
+const toolFunction = z.looseObject({ name: z.string().min(1) });
+
+/** Function tools need a named function; other tool types (server tools OpenRouter adds) pass. */
+const tool = z.looseObject({ type: z.string().min(1) }).superRefine((value, context) => {
+  if (value.type !== "function") return;
+  const checked = toolFunction.safeParse(value.function);
+  for (const issue of checked.error?.issues ?? []) {
+    context.addIssue({ code: "custom", message: issue.message, path: ["function", ...issue.path] });
+  }
 });
 
 const positiveInt = z.int().min(1);
@@ -64,7 +70,7 @@ const requestSchema = z.looseObject({
   top_a: z.number().min(0).max(1).optional(),
   frequency_penalty: z.number().min(-2).max(2).optional(),
   presence_penalty: z.number().min(-2).max(2).optional(),
-  repetition_penalty: z.number().gt(0).max(2).optional(),
+  repetition_penalty: z.number().min(0).max(2).optional(),
   max_tokens: positiveInt.optional(),
   max_completion_tokens: positiveInt.optional(),
   seed: z.int().optional(),
