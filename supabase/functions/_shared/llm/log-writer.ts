@@ -34,7 +34,7 @@ export interface LogWriterOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
   /** How long to gather rows before the first write of a drain. @default {10} */
   batchDelayMs?: number;
-  /** Rows per insert at most. @default {100} */
+  /** Rows per insert at most. @default {250} */
   maxBatchRows?: number;
   /** Attempts per batch, the first included. @default {4} */
   maxAttempts?: number;
@@ -68,7 +68,7 @@ export class LogWriter {
       fallback: (line) => console.error(line),
       waitUntil: () => {},
       batchDelayMs: 10,
-      maxBatchRows: 100,
+      maxBatchRows: 250,
       maxAttempts: 4,
       retryDelayMs: 250,
       attemptTimeoutMs: 10_000,

@@ -40,18 +40,18 @@ export interface SanitizeOptions {
 }
 
 /**
- * Returns a copy of the row as plain, storable JSON: unsafe characters replaced, base64
- * payloads summarised, the API key masked. Caller-supplied values that are not JSON (`Date`,
- * `bigint`, functions, cycles, `NaN`) are converted or dropped as `JSON.stringify` would,
- * without throwing. The input is not modified.
+ * Returns the row as storable JSON: unsafe characters replaced, base64 payloads summarised, the
+ * API key masked. Values that are not JSON (`Date`, `bigint`, functions, cycles, `NaN`) are
+ * converted or dropped as `JSON.stringify` would, without throwing. The input is not modified;
+ * when nothing needs cleaning it is returned as it is (rows are built from the service's own
+ * snapshots, so no caller holds a reference into them).
  */
 export async function sanitizeRow(
   row: LLMCallLogRow,
   options: SanitizeOptions = {},
 ): Promise<LLMCallLogRow> {
   const secret = options.apiKey && options.apiKey.length >= 8 ? options.apiKey : undefined;
-  const json = safeJson(row, secret);
-  if (json !== null) return JSON.parse(json);
+  if (isAlreadySafe(row, secret)) return row;
   const payloads: Payload[] = [];
   const ancestors = new Set<object>();
   const walk = (input: unknown, depth: number, mediaHint?: string): unknown => {
@@ -100,20 +100,20 @@ export async function sanitizeRow(
 }
 
 /**
- * The common case, checked in one pass over the serialised row: nothing to replace, so the copy
- * is that JSON parsed back (only the full walk cuts values nested deeper than
- * {@link MAX_DEPTH}). `JSON.stringify` writes
+ * The common case, checked in one pass over the serialised row: nothing to replace, so the row
+ * itself is stored (only the full walk cuts values nested deeper than {@link MAX_DEPTH}).
+ * `JSON.stringify` writes
  * NUL as `\u0000` and a lone surrogate as `\udxxx`; text that merely looks like those, a
  * `base64,` or an `input_audio` anywhere, or a value it cannot serialise, takes the full walk.
  */
-function safeJson(row: LLMCallLogRow, secret: string | undefined): string | null {
+function isAlreadySafe(row: LLMCallLogRow, secret: string | undefined): boolean {
   let json: string;
   try {
     json = JSON.stringify(row);
   } catch {
-    return null; // a bigint, a cycle, a throwing getter
+    return false; // a bigint, a cycle, a throwing getter
   }
-  return SUSPECT.test(json) || (secret && json.includes(secret)) ? null : json;
+  return !SUSPECT.test(json) && !(secret && json.includes(secret));
 }
 
 /** A property whose getter throws is dropped, like a value whose `toJSON` throws. */

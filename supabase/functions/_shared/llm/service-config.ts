@@ -40,7 +40,11 @@ export interface LLMServiceOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
   /** Estimate missing costs from OpenRouter's `/models` prices. @default {true} */
   estimateCosts?: boolean;
-  /** Batching, retry and memory limits of the background writer. */
+  /**
+   * Batching, retry and memory limits of the background writer. Here `batchDelayMs` (default
+   * 100) is how long calls gather before their rows are prepared and written together: a
+   * little latency for the log, far less work per row.
+   */
   writer?: Omit<LogWriterOptions, "sink" | "waitUntil" | "fallback">;
   /** Receives one JSON line per row that could not be written. @default {console.error} */
   fallback?: (line: string) => void;
@@ -85,7 +89,7 @@ export function resolveConfig(
     }
   }
   // Calls are gathered into batches by the recorder; the writer then drains without waiting.
-  const batchDelayMs = options.writer?.batchDelayMs ?? 10;
+  const batchDelayMs = options.writer?.batchDelayMs ?? 100;
   const writer = new LogWriter({
     ...options.writer,
     batchDelayMs: 0,
