@@ -65,6 +65,28 @@ export async function stopThrowawayPostgres(dir: string): Promise<void> {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
 
+/** Stops the server synchronously (for `unload` handlers, which cannot wait). */
+export function stopThrowawayPostgresSync(dir: string): void {
+  try {
+    const bin = new TextDecoder().decode(
+      new Deno.Command("pg_config", { args: ["--bindir"], stdout: "piped" }).outputSync().stdout,
+    ).trim();
+    const args = ["-D", `${dir}/data`, "-m", "immediate", "-w", "stop"];
+    const [cmd, argv] = Deno.uid() === 0
+      ? ["runuser", [
+        "-u",
+        /^postgres:/m.test(Deno.readTextFileSync("/etc/passwd")) ? "postgres" : "nobody",
+        "--",
+        `${bin}/pg_ctl`,
+        ...args,
+      ]]
+      : [`${bin}/pg_ctl`, args];
+    new Deno.Command(cmd as string, { args: argv as string[], stdout: "null", stderr: "null" })
+      .outputSync();
+    Deno.removeSync(dir, { recursive: true });
+  } catch { /* best effort at exit */ }
+}
+
 function handle(
   dir: string,
   port: number,

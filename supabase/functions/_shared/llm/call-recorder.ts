@@ -42,6 +42,8 @@ const CONTENT_COLUMNS = [
   "error_details",
 ] as const;
 
+const ROWS_PER_SLICE = 25;
+
 /** Calls recorded within one batch window, and the promise that settles once they landed. */
 interface Batch {
   calls: { start: CallStart; outcome: CallOutcome }[];
@@ -89,11 +91,16 @@ export class CallRecorder {
 
   async #process(batch: Batch): Promise<void> {
     if (this.#open === batch) this.#open = null;
-    await Promise.all(
-      batch.calls.map(({ start, outcome }) =>
-        this.#prepare(start, outcome).catch((error) => this.#lost(start, outcome, error))
-      ),
-    );
+    const prepared: Promise<void>[] = [];
+    for (let i = 0; i < batch.calls.length; i++) {
+      // Yield now and then, so a large batch never holds up the calls still in flight.
+      if (i > 0 && i % ROWS_PER_SLICE === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      const { start, outcome } = batch.calls[i];
+      prepared.push(
+        this.#prepare(start, outcome).catch((error) => this.#lost(start, outcome, error)),
+      );
+    }
+    await Promise.all(prepared);
     this.#unfinished.delete(batch.landed);
     batch.resolve();
   }

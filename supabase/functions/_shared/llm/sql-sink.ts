@@ -3,7 +3,8 @@
  * connection such as Edge Functions' `SUPABASE_DB_URL` through any client.
  *
  * A batch is one statement, shaped like PostgREST's: the rows travel as one JSON parameter and
- * `jsonb_populate_recordset` maps them onto the table's own column types.
+ * `json_populate_recordset` maps them onto the table's own column types (the `json` variant: the
+ * array is only parsed once, not converted to `jsonb` first).
  *
  * @module
  */
@@ -17,7 +18,7 @@ const COLUMNS = LOG_COLUMNS.map((column) => column.name).join(", ");
 
 /** The statement a batch is written with; `$1` is the JSON array of rows. */
 export const INSERT_ROWS_SQL = `insert into public.${LOG_TABLE} (${COLUMNS})
-select ${COLUMNS} from jsonb_populate_recordset(null::public.${LOG_TABLE}, $1::text::jsonb)`;
+select ${COLUMNS} from json_populate_recordset(null::public.${LOG_TABLE}, $1::text::json)`;
 
 /**
  * Creates a sink that runs {@link INSERT_ROWS_SQL} through `query`.

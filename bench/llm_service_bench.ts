@@ -1,0 +1,124 @@
+/**
+ * What the service costs its callers: each bench runs the service and a raw `fetch` of the same
+ * simulator in one group, the raw `fetch` being the baseline. Logging is on, through the
+ * Supabase sink posting to a loopback endpoint that accepts the insert: the client-side work a
+ * deployed function pays.
+ *
+ * `BENCH_QUICK=1` runs each bench once (the test suite uses it to check the file still runs).
+ *
+ * @module
+ */
+import { createSupabaseSink, LLMService } from "../supabase/functions/_shared/llm-service.ts";
+import { startPeers } from "./peer.ts";
+
+const quick = Deno.env.get("BENCH_QUICK") === "1" ? { n: 1, warmup: 0 } : {};
+const peers = await startPeers();
+const apiKey = "sk-or-v1-benchmark-key-0000000000000000";
+const service = new LLMService({
+  apiKey,
+  baseUrl: peers.openrouter,
+  sink: createSupabaseSink({ url: peers.supabase, key: "sb_secret_benchmark" }),
+  fallback: () => {},
+});
+const messages = [{ role: "user" as const, content: "Write one short sentence about Postgres." }];
+const chat = { model: "openai/gpt-4o-mini", messages, max_tokens: 64 };
+const long = { model: "sim/stream-long", messages, max_tokens: 2_000 };
+const short = { model: "openai/gpt-4o-mini", messages };
+const url = `${peers.openrouter}/chat/completions`;
+const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+const raw = (body: object) => fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+
+Deno.bench({
+  name: "raw fetch + json()",
+  group: "chatCompletion, per call",
+  baseline: true,
+  ...quick,
+  async fn() {
+    await (await raw({ ...chat, usage: { include: true } })).json();
+  },
+});
+
+Deno.bench({
+  name: "llmService.chatCompletion, logging on",
+  group: "chatCompletion, per call",
+  ...quick,
+  async fn() {
+    await service.chatCompletion(chat);
+  },
+});
+
+Deno.bench({
+  name: "raw fetch, body read to the end",
+  group: "streamCompletion, 2,000 chunks",
+  baseline: true,
+  ...quick,
+  async fn() {
+    await (await raw({ ...long, stream: true, usage: { include: true } })).arrayBuffer();
+  },
+});
+
+Deno.bench({
+  name: "llmService.streamCompletion, body read to the end, logging on",
+  group: "streamCompletion, 2,000 chunks",
+  ...quick,
+  async fn() {
+    await (await service.streamCompletion(long)).arrayBuffer();
+  },
+});
+
+/** Reads a body chunk by chunk, as an SSE client or Deno.serve relaying a stream does. */
+async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = body.getReader();
+  while (!(await reader.read()).done);
+}
+
+Deno.bench({
+  name: "raw fetch, read chunk by chunk",
+  group: "streamCompletion, 2,000 chunks, chunk by chunk",
+  baseline: true,
+  ...quick,
+  async fn() {
+    await drain((await raw({ ...long, stream: true, usage: { include: true } })).body!);
+  },
+});
+
+Deno.bench({
+  name: "llmService.streamCompletion, read chunk by chunk, logging on",
+  group: "streamCompletion, 2,000 chunks, chunk by chunk",
+  ...quick,
+  async fn() {
+    await drain((await service.streamCompletion(long)).body!);
+  },
+});
+
+// Timed from the call to the first chunk; the rest of the body is then read outside the timing,
+// so neither side pays for a mid-stream disconnect at the simulator.
+Deno.bench({
+  name: "raw fetch, first chunk",
+  group: "stream, time to first byte",
+  baseline: true,
+  ...quick,
+  async fn(b) {
+    b.start();
+    const response = await raw({ ...short, stream: true, usage: { include: true } });
+    const reader = response.body!.getReader();
+    await reader.read();
+    b.end();
+    while (!(await reader.read()).done);
+  },
+});
+
+Deno.bench({
+  name: "llmService.streamCompletion, first chunk",
+  group: "stream, time to first byte",
+  ...quick,
+  async fn(b) {
+    b.start();
+    const reader = (await service.streamCompletion(short)).body!.getReader();
+    await reader.read();
+    b.end();
+    while (!(await reader.read()).done);
+  },
+});
+
+globalThis.addEventListener("unload", () => void peers.close());

@@ -1,0 +1,65 @@
+/**
+ * The benchmarks' network peers, each in a process of its own so their work does not share the
+ * measured process's event loop: the OpenRouter simulator, and a loopback endpoint that accepts
+ * Supabase Data API inserts (`POST /rest/v1/llm_call_logs` → 201) the way PostgREST answers
+ * them, after reading the whole body.
+ *
+ * Run with `openrouter` or `supabase`, it prints its URL once it listens.
+ *
+ * @module
+ */
+import { startOpenRouterSimulator } from "../tools/openrouter-simulator/mod.ts";
+
+/** The URLs of a running peer process. */
+export interface Peers {
+  openrouter: string;
+  supabase: string;
+  close(): Promise<void>;
+}
+
+/** Starts the two peer processes and waits for their URLs. */
+export async function startPeers(): Promise<Peers> {
+  const [simulator, inserts] = await Promise.all([startPeer("openrouter"), startPeer("supabase")]);
+  return {
+    openrouter: simulator.url,
+    supabase: inserts.url,
+    close: async () => void await Promise.all([simulator.close(), inserts.close()]),
+  };
+}
+
+async function startPeer(role: string): Promise<{ url: string; close(): Promise<void> }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, role],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("The benchmark peer process exited before it listened");
+    text += value;
+  }
+  reader.releaseLock();
+  return {
+    url: text.slice(0, text.indexOf("\n")),
+    close: async () => {
+      child.kill();
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
+}
+
+if (import.meta.main) {
+  if (Deno.args[0] === "openrouter") {
+    console.log((await startOpenRouterSimulator()).url);
+  } else {
+    const accept = async (req: Request) => {
+      await req.arrayBuffer();
+      return new Response(null, { status: 201 });
+    };
+    const inserts = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, accept);
+    console.log(`http://127.0.0.1:${inserts.addr.port}`);
+  }
+}
