@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import {
+  COST_BY_MODEL_SQL,
+  ERROR_ANALYSIS_SQL,
+  RECENT_CALLS_SQL,
+} from "../../tools/log-queries.ts";
+import { openTestDatabase } from "../harness/database.ts";
+
+const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+const sqlBlocks = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
+const normalise = (sql: string) =>
+  sql.replace(/--.*$/gm, "").replace(/\s+/g, " ").replace(/;\s*$/, "").trim();
+
+Deno.test("the README's three queries are the ones deno task logs runs", () => {
+  const readmeQueries = sqlBlocks[0].split(/;\s*\n/).map(normalise).filter(Boolean);
+  assert.deepEqual(readmeQueries, [
+    normalise(RECENT_CALLS_SQL.replace("$1", "50")),
+    normalise(COST_BY_MODEL_SQL.replace("$1::interval", "interval '24 hours'")),
+    normalise(ERROR_ANALYSIS_SQL.replace("$1::interval", "interval '24 hours'")),
+  ]);
+});
+
+Deno.test("the README's queries and its replay statement run on the migrated table", async () => {
+  await using db = await openTestDatabase();
+  for (const query of sqlBlocks[0].split(/;\s*\n/).filter((q) => normalise(q))) {
+    await db.query(query);
+  }
+  const replay = sqlBlocks[1].replace(
+    `'<the "row" object of that line>'`,
+    `'{"id":"6f1c2a9e-8a53-4a51-9d0c-3a6c1e2b7f10","created_at":"2026-11-26T12:00:00Z","method_type":"chat_completion","model":"m","status":"failed","request_messages":[],"metadata":{}}'`,
+  );
+  await db.exec(replay);
+  const [row] = await db.query<{ n: number }>(
+    `select count(*)::int as n from llm_call_logs where id = '6f1c2a9e-8a53-4a51-9d0c-3a6c1e2b7f10'`,
+  );
+  assert.equal(row.n, 1);
+});
