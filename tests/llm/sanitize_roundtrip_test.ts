@@ -4,29 +4,12 @@ import { LogWriteError } from "../../supabase/functions/_shared/llm/log-writer.t
 import { sanitizeRow } from "../../supabase/functions/_shared/llm/sanitize-row.ts";
 import { createSqlSink } from "../../supabase/functions/_shared/llm/sql-sink.ts";
 import { openTestDatabase, type TestDatabase } from "../harness/database.ts";
+import { columnsOfType } from "../fixtures/log-rows.ts";
 
 const API_KEY = "sk-or-v1-0123456789abcdef0123456789abcdef";
 const NASTY = "nul\u0000 high\ud800 low\udc00 reversed\udc00\ud800 ok👋";
-const JSONB_COLUMNS = [
-  "request_messages",
-  "request_params",
-  "response_body",
-  "error_details",
-  "metadata",
-] as const;
-const TEXT_COLUMNS = [
-  "request_id",
-  "edge_function",
-  "user_id",
-  "model",
-  "response_model",
-  "provider",
-  "generation_id",
-  "completion_text",
-  "finish_reason",
-  "error_type",
-  "error_message",
-] as const;
+const JSONB_COLUMNS = columnsOfType("jsonb");
+const TEXT_COLUMNS = columnsOfType("text");
 
 /** A failed call's row with every column filled and every kind of unsafe content in it. */
 function nastyRow(): LLMCallLogRow {

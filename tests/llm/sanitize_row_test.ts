@@ -1,71 +1,17 @@
 import assert from "node:assert/strict";
 import type { LLMCallLogRow } from "../../supabase/functions/_shared/llm/log-row.ts";
+import { columnsOfType, logRow } from "../fixtures/log-rows.ts";
 import { sanitizeRow } from "../../supabase/functions/_shared/llm/sanitize-row.ts";
 
 const API_KEY = "sk-or-v1-0123456789abcdef0123456789abcdef";
 
 /** A complete row: every column of `llm_call_logs` filled, any overridden. */
 function row(overrides: Partial<LLMCallLogRow> = {}): LLMCallLogRow {
-  return {
-    id: "6f1c2f0e-6a4b-4d38-9a57-0c2f1e7b9d11",
-    created_at: "2026-11-26T12:00:00.000Z",
-    completed_at: "2026-11-26T12:00:01.250Z",
-    request_id: "req_123",
-    edge_function: "chat",
-    user_id: "user_456",
-    method_type: "chat_completion",
-    model: "openai/gpt-4o-mini",
-    response_model: "openai/gpt-4o-mini",
-    provider: "OpenAI",
-    generation_id: "gen-1764158400-AbCdEfGhIjKlMnOpQrSt",
-    status: "completed",
-    request_messages: [{ role: "user", content: "Hello" }],
-    request_params: { model: "openai/gpt-4o-mini", temperature: 0.2 },
-    response_body: {
-      id: "gen-1764158400-AbCdEfGhIjKlMnOpQrSt",
-      choices: [{ message: { role: "assistant", content: "Hi!" }, finish_reason: "stop" }],
-    },
-    completion_text: "Hi!",
-    finish_reason: "stop",
-    prompt_tokens: 8,
-    completion_tokens: 2,
-    total_tokens: 10,
-    cached_tokens: 0,
-    reasoning_tokens: 0,
-    cost_usd: "0.00000735",
-    cost_source: "provider",
-    response_time_ms: 1250,
-    time_to_first_token_ms: 310,
-    http_status: 200,
-    error_type: null,
-    error_message: null,
-    error_details: null,
-    metadata: { feature: "test" },
-    ...overrides,
-  };
+  return logRow({ id: "6f1c2f0e-6a4b-4d38-9a57-0c2f1e7b9d11", ...overrides });
 }
 
-const TEXT_COLUMNS = [
-  "request_id",
-  "edge_function",
-  "user_id",
-  "model",
-  "response_model",
-  "provider",
-  "generation_id",
-  "completion_text",
-  "finish_reason",
-  "error_type",
-  "error_message",
-] as const;
-
-const JSONB_COLUMNS = [
-  "request_messages",
-  "request_params",
-  "response_body",
-  "error_details",
-  "metadata",
-] as const;
+const TEXT_COLUMNS = columnsOfType("text");
+const JSONB_COLUMNS = columnsOfType("jsonb");
 
 /** Bytes 0, 1, 2, … as base64 (exactly `size` decoded bytes). */
 function base64OfSize(size: number, seed = 0): string {
