@@ -258,3 +258,23 @@ Deno.test("a caller who reuses or edits its objects after the call cannot change
   assert.deepEqual(row.metadata, { feature: "chat" });
   assert.match(row.completion_text!, /^Simulated reply to: first question/);
 });
+
+Deno.test("on the Edge Runtime, writes are kept alive with EdgeRuntime.waitUntil and a shutdown prints what has not landed", async () => {
+  await using h = await openServiceHarness();
+  const registered: Promise<unknown>[] = [];
+  const runtime = globalThis as { EdgeRuntime?: unknown };
+  runtime.EdgeRuntime = { waitUntil: (promise: Promise<unknown>) => registered.push(promise) };
+  try {
+    const service = h.withOptions({ waitUntil: undefined, writer: { batchDelayMs: 60_000 } });
+    const completion = await service.chatCompletion({ messages });
+    assert.ok(registered.length >= 1, "EdgeRuntime.waitUntil received the pending write");
+    globalThis.dispatchEvent(new Event("beforeunload"));
+    const line = h.fallback.find((l) => l.row.generation_id === completion.id);
+    assert.equal(line?.reason, "worker_shutdown");
+    assert.equal(line?.row.status, "completed");
+    assert.deepEqual(line?.row.request_messages, messages);
+    await Promise.all(registered);
+  } finally {
+    delete runtime.EdgeRuntime;
+  }
+});

@@ -49,6 +49,7 @@ interface Batch {
   calls: { start: CallStart; outcome: CallOutcome }[];
   landed: Promise<void>;
   resolve(): void;
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 /** Records calls; see the module documentation. */
@@ -85,8 +86,23 @@ export class CallRecorder {
     const batch: Batch = { calls: [], landed, resolve };
     this.#unfinished.add(landed);
     this.#options.keepAlive(landed);
-    setTimeout(() => this.#process(batch), this.#options.batchDelayMs);
+    batch.timer = setTimeout(() => this.#process(batch), this.#options.batchDelayMs);
     return batch;
+  }
+
+  /**
+   * The worker is about to be shut down: the calls still gathering are printed at once, whole,
+   * through the fallback (as rows built without cost estimates or redaction hooks that could
+   * wait), instead of being lost with the worker.
+   */
+  abandon(reason: string): void {
+    const batch = this.#open;
+    if (!batch) return;
+    this.#open = null;
+    clearTimeout(batch.timer);
+    for (const { start, outcome } of batch.calls) this.#lost(start, outcome, reason);
+    this.#unfinished.delete(batch.landed);
+    batch.resolve();
   }
 
   async #process(batch: Batch): Promise<void> {
@@ -135,9 +151,11 @@ export class CallRecorder {
     }
   }
 
-  /** Preparation itself failed (a bug, or a hook that hangs the process): print what we can. */
+  /** The row cannot go through the writer (a bug, or a shutdown): print what we can. */
   #lost(start: CallStart, outcome: CallOutcome, error: unknown): void {
-    const reason = `prepare_failed: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = typeof error === "string"
+      ? error
+      : `prepare_failed: ${error instanceof Error ? error.message : String(error)}`;
     let line: string;
     try {
       const row = this.#options.redact ? { id: start.id } : buildLogRow(start, outcome);

@@ -97,14 +97,29 @@ export function resolveConfig(
     fallback,
     waitUntil: keepAlive,
   });
-  if (edgeRuntimeWaitUntil()) {
-    globalThis.addEventListener?.("beforeunload", () => writer.abandon("worker_shutdown"));
-  }
   const siteUrl = options.siteUrl ?? env.siteUrl;
   const appName = options.appName ?? env.appName;
   const headers: Record<string, string> = {};
   if (siteUrl) headers["http-referer"] = siteUrl;
   if (appName) headers["x-openrouter-title"] = headers["x-title"] = appName;
+  const recorder = new CallRecorder({
+    writer,
+    prices: options.estimateCosts === false
+      ? null
+      : new ModelPriceList({ baseUrl, fetch: fetchImpl }),
+    redact: options.redact,
+    apiKey: apiKey ?? undefined,
+    keepAlive,
+    fallback,
+    batchDelayMs,
+  });
+  // Supabase's Edge Runtime warns before it shuts a worker down: print what has not landed yet.
+  if (edgeRuntimeWaitUntil()) {
+    globalThis.addEventListener?.("beforeunload", () => {
+      recorder.abandon("worker_shutdown");
+      writer.abandon("worker_shutdown");
+    });
+  }
   return {
     apiKey,
     baseUrl,
@@ -113,17 +128,7 @@ export function resolveConfig(
     timeoutMs: options.timeoutMs ?? 300_000,
     streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 60_000,
     streamTimeoutMs: options.streamTimeoutMs ?? 600_000,
-    recorder: new CallRecorder({
-      writer,
-      prices: options.estimateCosts === false
-        ? null
-        : new ModelPriceList({ baseUrl, fetch: fetchImpl }),
-      redact: options.redact,
-      apiKey: apiKey ?? undefined,
-      keepAlive,
-      fallback,
-      batchDelayMs,
-    }),
+    recorder,
   };
 }
 
