@@ -1,0 +1,147 @@
+/**
+ * The local API gateway of `deno task dev`, on Supabase's paths: `/functions/v1/<name>/…` goes
+ * to that function's worker, `/rest/v1/…` to the PostgREST stand-in (local database only).
+ *
+ * Responses pass through as they come, so a stream reaches the client chunk by chunk; a client
+ * that disconnects aborts the request to the worker, so the function sees the cancellation
+ * (and logs the call as `cancelled`) as it would on Supabase.
+ *
+ * @module
+ */
+
+/** Options of {@link startGateway}. */
+export interface GatewayOptions {
+  /** @default {54321} (the port of Supabase's local API); `0` picks a free one */
+  port?: number;
+  /** @default {"127.0.0.1"} */
+  hostname?: string;
+  /** The origin (`http://127.0.0.1:PORT`) serving a function, or `null` when it is not running. */
+  resolveFunction(name: string): string | null | undefined;
+  /** Answers `/rest/v1/…`; absent, those paths are 404. */
+  rest?: (request: Request) => Promise<Response>;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting requests and waits for those in flight. */
+  close(): Promise<void>;
+}
+
+const FUNCTION_PATH = /^\/functions\/v1\/([^/?#]+)(\/.*)?$/;
+const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "upgrade", "host"];
+
+/**
+ * Starts the gateway.
+ *
+ * @example
+ * ```ts
+ * const gateway = startGateway({ port: 0, resolveFunction: (name) => origins.get(name) });
+ * await fetch(`${gateway.url}/functions/v1/chat`, { method: "POST", body });
+ * await gateway.close();
+ * ```
+ */
+export function startGateway(options: GatewayOptions): Gateway {
+  const server = Deno.serve({
+    port: options.port ?? 54321,
+    hostname: options.hostname ?? "127.0.0.1",
+    onListen: () => {},
+  }, (request) => route(request, options));
+  const { hostname, port } = server.addr;
+  return {
+    url: `http://${hostname}:${port}`,
+    port,
+    close: () => server.shutdown(),
+  };
+}
+
+async function route(request: Request, options: GatewayOptions): Promise<Response> {
+  const url = new URL(request.url);
+  const fn = FUNCTION_PATH.exec(url.pathname);
+  if (fn) {
+    const name = decodeURIComponent(fn[1]);
+    const origin = options.resolveFunction(name);
+    if (origin === undefined) {
+      return gatewayError(404, "NOT_FOUND", "Requested function was not found");
+    }
+    if (origin === null) {
+      return gatewayError(503, "WORKER_UNAVAILABLE", `Function "${name}" is not running`);
+    }
+    // Functions see their own name as the first path segment, as on Supabase.
+    return await proxy(request, new URL(`/${fn[1]}${fn[2] ?? ""}${url.search}`, origin));
+  }
+  if (options.rest && url.pathname.startsWith("/rest/v1/")) {
+    try {
+      return await options.rest(request);
+    } catch (error) {
+      return gatewayError(500, "PGRST000", `Stand-in failed: ${String(error)}`);
+    }
+  }
+  return gatewayError(404, "NOT_FOUND", `No route for ${request.method} ${url.pathname}`);
+}
+
+/**
+ * Forwards `request` to `target` and returns the worker's response with its body unbuffered.
+ * The forwarded request is aborted when the client goes away: when `request.signal` aborts or
+ * when the response body is cancelled.
+ */
+export async function proxy(request: Request, target: URL): Promise<Response> {
+  const upstream = new AbortController();
+  const abort = () => upstream.abort(new DOMException("The client disconnected", "AbortError"));
+  request.signal.addEventListener("abort", abort, { once: true });
+  const done = () => request.signal.removeEventListener("abort", abort);
+  const headers = new Headers(request.headers);
+  for (const name of HOP_BY_HOP) headers.delete(name);
+  // Let the worker answer uncompressed: decoding it here would leave a stale content-encoding.
+  headers.delete("accept-encoding");
+  let response: Response;
+  try {
+    response = await fetch(target, {
+      method: request.method,
+      headers,
+      body: request.body,
+      redirect: "manual",
+      signal: upstream.signal,
+    });
+  } catch (error) {
+    done();
+    if (upstream.signal.aborted) return new Response(null, { status: 499 });
+    return gatewayError(502, "WORKER_ERROR", `Cannot reach the function: ${String(error)}`);
+  }
+  const outHeaders = new Headers(response.headers);
+  for (const name of HOP_BY_HOP) outHeaders.delete(name);
+  if (!response.body) {
+    done();
+    return new Response(null, { status: response.status, headers: outHeaders });
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: ended, value } = await reader.read();
+        if (ended) {
+          done();
+          controller.close();
+        } else {
+          controller.enqueue(value);
+        }
+      } catch (error) {
+        done();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      done();
+      upstream.abort(reason ?? new DOMException("The client disconnected", "AbortError"));
+      await reader.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
+  return new Response(body, { status: response.status, headers: outHeaders });
+}
+
+/** An error in the shape Supabase's gateway uses. */
+function gatewayError(status: number, code: string, message: string): Response {
+  return Response.json({ code, message }, { status });
+}

@@ -1,0 +1,109 @@
+/**
+ * The embedded database of `deno task dev`: a PGlite data directory on disk (`.local/pglite`),
+ * set up like a Supabase project's database: the Supabase stand-in (roles, `auth` schema), then
+ * every migration of `supabase/migrations/` that is not applied yet, tracked in
+ * `supabase_migrations.schema_migrations` the way the Supabase CLI does.
+ *
+ * @module
+ */
+import { PGlite } from "@electric-sql/pglite";
+import { migrationFiles, supabaseStandInSql } from "../../tests/harness/migrations.ts";
+import { SessionLock } from "./session-lock.ts";
+
+/** An open local database. Every use of `db` must hold `lock` (see wire-server.ts). */
+export interface LocalDatabase {
+  readonly db: PGlite;
+  readonly lock: SessionLock;
+  /** The data directory. */
+  readonly dataDir: string;
+  /** Migrations applied by this open, by file name (empty when all were applied before). */
+  readonly applied: readonly string[];
+  /** Closes PGlite; its data stays on disk. */
+  close(): Promise<void>;
+}
+
+const TRACKING_SQL = `create schema if not exists supabase_migrations;
+create table if not exists supabase_migrations.schema_migrations (
+  version text primary key,
+  name text,
+  applied_at timestamptz not null default now()
+);`;
+
+/**
+ * Opens (creating it on first use) the PGlite database in `dataDir` and brings it up to date.
+ *
+ * @example
+ * ```ts
+ * const local = await openLocalDatabase(".local/pglite");
+ * console.log(local.applied); // ["20261126120000_llm_call_logs.sql", …] on first start
+ * await local.close();
+ * ```
+ */
+export async function openLocalDatabase(dataDir: string): Promise<LocalDatabase> {
+  await Deno.mkdir(dataDir, { recursive: true });
+  const db = await PGlite.create({ dataDir });
+  const lock = new SessionLock();
+  let applied: string[];
+  try {
+    applied = await lock.run(() => migrate(db));
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return {
+    db,
+    lock,
+    dataDir,
+    applied,
+    close: () => lock.run(() => db.closed ? Promise.resolve() : db.close()),
+  };
+}
+
+/** Applies the stand-in (idempotent) and every migration not yet recorded; returns their names. */
+async function migrate(db: PGlite): Promise<string[]> {
+  await db.exec(await supabaseStandInSql());
+  await db.exec(TRACKING_SQL);
+  const done = new Set(
+    (await db.query<{ version: string }>(
+      "select version from supabase_migrations.schema_migrations",
+    )).rows.map((r) => r.version),
+  );
+  const applied: string[] = [];
+  for (const file of await migrationFiles()) {
+    const { version, name } = parseMigrationName(file.name);
+    if (done.has(version)) continue;
+    await db.transaction(async (tx) => {
+      await tx.exec(file.sql);
+      await tx.query(
+        "insert into supabase_migrations.schema_migrations (version, name) values ($1, $2)",
+        [version, name],
+      );
+    });
+    applied.push(file.name);
+  }
+  return applied;
+}
+
+/**
+ * Splits `20261126120000_llm_call_logs.sql` into its version (the timestamp) and name.
+ *
+ * @example
+ * ```ts
+ * parseMigrationName("20261126120000_llm_call_logs.sql");
+ * // { version: "20261126120000", name: "llm_call_logs" }
+ * ```
+ */
+export function parseMigrationName(file: string): { version: string; name: string } {
+  const match = /^(\d+)_(.+)\.sql$/.exec(file);
+  if (!match) throw new TypeError(`Invalid migration file name: "${file}"`);
+  return { version: match[1], name: match[2] };
+}
+
+/** Whether `dataDir` holds a PGlite (Postgres) data directory. */
+export async function hasLocalDatabase(dataDir: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(`${dataDir}/PG_VERSION`)).isFile;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * `startDev`: a small local Supabase for the example functions. It wires the pieces of this
+ * folder together: the local database (or a real project), the OpenRouter simulator (or the
+ * real API), one worker process per function, and the gateway in front of them.
+ *
+ * @module
+ */
+import { type OpenRouterSimulator, startOpenRouterSimulator } from "../openrouter-simulator/mod.ts";
+import {
+  type DevState,
+  devStatePath,
+  liveDevState,
+  removeDevState,
+  writeDevState,
+} from "./dev-state.ts";
+import { type Gateway, startGateway } from "./gateway.ts";
+import { type LocalDatabase, openLocalDatabase } from "./local-database.ts";
+import { createRestHandler, LOCAL_SERVICE_KEY } from "./rest-stand-in.ts";
+import { serveWire, type WireServer } from "./wire-server.ts";
+import { discoverFunctions, type FunctionWorker, startWorker } from "./workers.ts";
+
+/** Options of {@link startDev}. Nothing is read from the environment here (see config.ts). */
+export interface DevOptions {
+  /** The project: functions are `supabase/functions/*\/index.ts` under it. @default {this repository} */
+  root?: URL;
+  /** Gateway port. @default {54321}; `0` picks a free one */
+  port?: number;
+  /** Wire port of the local database. @default {54322}; `0` picks a free one */
+  dbPort?: number;
+  /** The local database's data directory. @default {"<root>/.local/pglite"} */
+  dataDir?: string;
+  /** Log to this Supabase project instead of the local database. @default {null} */
+  supabase?: { url: string; serviceKey: string } | null;
+  /** Call the real OpenRouter with this key instead of the simulator. @default {null} */
+  openRouter?: { apiKey: string; baseUrl?: string } | null;
+  /** The environment workers start from; dev's own variables override it. @default {Deno.env} */
+  env?: Record<string, string>;
+  /** Receives workers' output lines. @default {console.log} */
+  log?: (line: string) => void;
+  /** @default {60_000} */
+  workerStartTimeoutMs?: number;
+}
+
+/** A running dev environment. */
+export interface DevServer extends AsyncDisposable {
+  /** The gateway, `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The local database over the Postgres wire protocol; absent with a Supabase project. */
+  readonly dbUrl?: string;
+  /** Each function and its URL. */
+  readonly functions: readonly { name: string; url: string }[];
+  /** The simulator's API base URL, when it replaces OpenRouter. */
+  readonly simulatorUrl?: string;
+  /** The local data directory, or the Supabase project URL. */
+  readonly logsTo: string;
+  /** Migrations applied by this start (local database only). */
+  readonly appliedMigrations: readonly string[];
+  /** Stops everything: workers first (so their last rows are written), then the rest. */
+  close(): Promise<void>;
+}
+
+/** Variables dev decides for the workers; never inherited from the outer environment. */
+const MANAGED = [
+  "SUPABASE_URL",
+  "SUPABASE_SERVICE_ROLE_KEY",
+  "SUPABASE_SECRET_KEYS",
+  "OPENROUTER_API_KEY",
+  "OPENROUTER_BASE_URL",
+  "DENO_SERVE_ADDRESS",
+];
+/**
+ * Removed in local mode: without a local Auth server, an anon or publishable key would make the
+ * functions verify JWTs against nothing; the database URL is the local one.
+ */
+const LOCAL_ONLY_REMOVED = ["SUPABASE_ANON_KEY", "SUPABASE_PUBLISHABLE_KEYS", "SUPABASE_DB_URL"];
+
+/**
+ * Starts the gateway, the database or project link, OpenRouter or its simulator, and a worker
+ * per function; resolves once every function accepts requests.
+ *
+ * @example
+ * ```ts
+ * await using dev = await startDev({ port: 0, dbPort: 0, dataDir: await Deno.makeTempDir() });
+ * await fetch(`${dev.url}/functions/v1/chat`, { method: "POST", body: JSON.stringify({ messages }) });
+ * ```
+ */
+export async function startDev(options: DevOptions = {}): Promise<DevServer> {
+  const root = options.root ?? new URL("../../", import.meta.url);
+  const dataDir = options.dataDir ?? decodeURIComponent(new URL(".local/pglite", root).pathname);
+  const statePath = devStatePath(dataDir);
+  const functions = await discoverFunctions(new URL("supabase/functions/", root));
+  if (!functions.length) throw new Error("No functions found in supabase/functions/*/index.ts");
+  const running: Running = { workers: new Map() };
+  const close = () => closeAll(running);
+  try {
+    if (!options.supabase) {
+      const other = await liveDevState(statePath);
+      if (other) {
+        throw new Error(
+          `Another deno task dev (pid ${other.pid}, ${other.url}) is using ${dataDir}: stop it first`,
+        );
+      }
+    }
+    // The gateway listens first, so a second dev sees this one (through the state file) from
+    // before the database opens: two processes must never open one PGlite data directory.
+    let rest: ((request: Request) => Promise<Response>) | undefined;
+    const { workers } = running;
+    const port = options.port ?? 54321;
+    const gateway = running.gateway = bind("--port", port, () =>
+      startGateway({
+        port,
+        resolveFunction: (name) => {
+          if (!functions.some((f) => f.name === name)) return undefined;
+          const worker = workers.get(name);
+          return worker?.running ? worker.origin : null;
+        },
+        rest: options.supabase
+          ? undefined
+          : (request) => rest ? rest(request) : Promise.resolve(Response.json({}, { status: 503 })),
+      }));
+    const logsTo = options.supabase?.url ?? dataDir;
+    const state: DevState = {
+      pid: Deno.pid,
+      url: gateway.url,
+      logsTo,
+      startedAt: new Date().toISOString(),
+      starting: true,
+    };
+    await Deno.mkdir(statePath.replace(/[\\/][^\\/]*$/, ""), { recursive: true });
+    await writeDevState(statePath, state);
+    running.state = { path: statePath, state };
+    if (!options.supabase) {
+      const local = running.local = await openLocalDatabase(dataDir);
+      const dbPort = options.dbPort ?? 54322;
+      running.wire = bind(
+        "--db-port",
+        dbPort,
+        () => serveWire({ db: local.db, lock: local.lock, port: dbPort }),
+      );
+      rest = createRestHandler(local);
+    }
+    if (!options.openRouter) running.sim = await startOpenRouterSimulator();
+    const { local, wire, sim } = running;
+    const env = workerEnv(options, gateway.url, wire?.url, sim?.url);
+    const started = await Promise.allSettled(functions.map(async (fn) => {
+      const worker = await startWorker({
+        function: fn,
+        env,
+        cwd: root,
+        log: options.log,
+        startTimeoutMs: options.workerStartTimeoutMs,
+      });
+      workers.set(fn.name, worker);
+    }));
+    const failed = started.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason; // after every start settled, so close() stops them all
+    delete state.starting;
+    if (wire) state.dbUrl = wire.url;
+    await writeDevState(statePath, state);
+    return {
+      url: gateway.url,
+      ...(wire ? { dbUrl: wire.url } : {}),
+      functions: functions.map((f) => ({
+        name: f.name,
+        url: `${gateway.url}/functions/v1/${f.name}`,
+      })),
+      ...(sim ? { simulatorUrl: sim.url } : {}),
+      logsTo,
+      appliedMigrations: local?.applied ?? [],
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Runs `listen`, naming the port and its option when it is taken. */
+function bind<T>(option: string, port: number, listen: () => T): T {
+  try {
+    return listen();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    throw new Deno.errors.AddrInUse(
+      `Port ${port} is in use: stop what listens there, or choose another with ${option}`,
+    );
+  }
+}
+
+/** What is running, so far. */
+interface Running {
+  local?: LocalDatabase;
+  wire?: WireServer;
+  sim?: OpenRouterSimulator;
+  gateway?: Gateway;
+  workers: Map<string, FunctionWorker>;
+  state?: { path: string; state: DevState };
+}
+
+/**
+ * Stops in dependency order: workers first, while the gateway and database still take their
+ * last rows; then the gateway (whose proxied streams ended with the workers), the state file,
+ * the simulator, the wire server and the database.
+ */
+async function closeAll(running: Running): Promise<void> {
+  const { workers, gateway, state, sim, wire, local } = running;
+  const steps = [
+    () => Promise.all([...workers.values()].map((w) => w.stop())),
+    () => gateway?.close(),
+    () => state && removeDevState(state.path, state.state),
+    () => sim?.close(),
+    () => wire?.close(),
+    () => local?.close(),
+  ];
+  Object.assign(running, { workers: new Map(), gateway: undefined, state: undefined });
+  Object.assign(running, { sim: undefined, wire: undefined, local: undefined });
+  for (const step of steps) {
+    try {
+      await step();
+    } catch { /* keep closing the rest */ }
+  }
+}
+
+/** The environment of every worker: the base one, minus what dev manages, plus dev's values. */
+function workerEnv(
+  options: DevOptions,
+  gatewayUrl: string,
+  dbUrl: string | undefined,
+  simulatorUrl: string | undefined,
+): Record<string, string> {
+  const env = { ...(options.env ?? Deno.env.toObject()) };
+  for (const name of MANAGED) delete env[name];
+  if (options.supabase) {
+    env.SUPABASE_URL = options.supabase.url;
+    env.SUPABASE_SERVICE_ROLE_KEY = options.supabase.serviceKey;
+    env.SUPABASE_SECRET_KEYS = JSON.stringify({ default: options.supabase.serviceKey });
+  } else {
+    for (const name of LOCAL_ONLY_REMOVED) delete env[name];
+    env.SUPABASE_URL = gatewayUrl;
+    env.SUPABASE_SERVICE_ROLE_KEY = LOCAL_SERVICE_KEY;
+    env.SUPABASE_SECRET_KEYS = JSON.stringify({ default: LOCAL_SERVICE_KEY });
+    if (dbUrl) env.SUPABASE_DB_URL = dbUrl; // as the Edge Runtime provides it
+  }
+  if (options.openRouter) {
+    env.OPENROUTER_API_KEY = options.openRouter.apiKey;
+    if (options.openRouter.baseUrl) env.OPENROUTER_BASE_URL = options.openRouter.baseUrl;
+  } else {
+    env.OPENROUTER_API_KEY = "sk-or-v1-local-simulator";
+    env.OPENROUTER_BASE_URL = simulatorUrl!;
+  }
+  return env;
+}

@@ -1,0 +1,200 @@
+/**
+ * One Deno process per Edge Function, as the Edge Runtime isolates them: each runs its
+ * `supabase/functions/<name>/index.ts` with `DENO_SERVE_ADDRESS` pointing `Deno.serve` at a
+ * free loopback port, its output prefixed with `[<name>]`.
+ *
+ * @module
+ */
+
+/** An Edge Function found on disk. */
+export interface FunctionEntry {
+  /** The folder name, which is the function's name in its URL. */
+  name: string;
+  /** Its `index.ts`. */
+  entry: URL;
+  /** Its own `deno.json` (or `deno.jsonc`), when it has one. */
+  config?: URL;
+}
+
+/** Options of {@link startWorker}. */
+export interface WorkerOptions {
+  function: FunctionEntry;
+  /** The whole environment of the process (nothing is inherited). */
+  env: Record<string, string>;
+  /** Working directory. @default {the current one} */
+  cwd?: string | URL;
+  /** Receives each output line, prefixed. @default {console.log} */
+  log?: (line: string) => void;
+  /** How long the function may take to listen. @default {60_000} (the first run compiles) */
+  startTimeoutMs?: number;
+}
+
+/** A running function process. */
+export interface FunctionWorker {
+  readonly name: string;
+  /** `http://127.0.0.1:<port>`, where its `Deno.serve` listens. */
+  readonly origin: string;
+  /** Whether the process is still running. */
+  readonly running: boolean;
+  /** Ends the process (stdin closed, then SIGTERM, then SIGKILL) and waits for its output. */
+  stop(): Promise<void>;
+}
+
+const ENTRY = new URL("./worker-entry.ts", import.meta.url);
+
+/**
+ * Lists `<dir>/*\/index.ts`, skipping folders whose name starts with `_` or `.` (shared code,
+ * as on Supabase), sorted by name.
+ */
+export async function discoverFunctions(dir: URL): Promise<FunctionEntry[]> {
+  const found: FunctionEntry[] = [];
+  for await (const folder of Deno.readDir(dir)) {
+    if (!folder.isDirectory || /^[_.]/.test(folder.name)) continue;
+    const base = new URL(`${folder.name}/`, dir);
+    const entry = new URL("index.ts", base);
+    if (!await isFile(entry)) continue;
+    const config = await firstFile([new URL("deno.json", base), new URL("deno.jsonc", base)]);
+    found.push({ name: folder.name, entry, ...(config ? { config } : {}) });
+  }
+  return found.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Starts a function and resolves once its port accepts connections.
+ *
+ * @example
+ * ```ts
+ * const [chat] = await discoverFunctions(new URL("supabase/functions/", root));
+ * const worker = await startWorker({ function: chat, env: { PATH: Deno.env.get("PATH")! } });
+ * await fetch(`${worker.origin}/chat`, { method: "POST", body: "{}" });
+ * await worker.stop();
+ * ```
+ */
+export async function startWorker(options: WorkerOptions): Promise<FunctionWorker> {
+  const { name, entry, config } = options.function;
+  const log = options.log ?? console.log;
+  const port = freePort();
+  const args = [
+    "run",
+    "--allow-all",
+    ...(config ? ["--config", decodeURIComponent(config.pathname)] : []),
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...args, decodeURIComponent(ENTRY.pathname), entry.href],
+    cwd: options.cwd,
+    clearEnv: true,
+    env: { ...options.env, DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}` },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const quiet = new RegExp(`^Listening on http://127\\.0\\.0\\.1:${port}/?$`);
+  const forward = (line: string) => quiet.test(line) || log(`[${name}] ${line}`);
+  const output = Promise.all([pumpLines(child.stdout, forward), pumpLines(child.stderr, forward)]);
+  let running = true;
+  let stopping = false;
+  const exited = child.status.then((status) => {
+    running = false;
+    if (!stopping) log(`[${name}] exited with code ${status.code}: restart deno task dev`);
+    return status;
+  });
+  const stop = async () => {
+    stopping = true;
+    if (running) await terminate(child, exited);
+    await exited;
+    await output;
+  };
+  try {
+    await waitForPort(port, exited, options.startTimeoutMs ?? 60_000, name);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    name,
+    origin: `http://127.0.0.1:${port}`,
+    get running() {
+      return running;
+    },
+    stop,
+  };
+}
+
+/** Closes stdin (the worker exits by itself), then escalates to SIGTERM and SIGKILL. */
+async function terminate(child: Deno.ChildProcess, exited: Promise<unknown>): Promise<void> {
+  await child.stdin.close().catch(() => {});
+  for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+    if (await settlesWithin(exited, 2_000)) return;
+    try {
+      child.kill(signal);
+    } catch { /* it exited meanwhile */ }
+  }
+}
+
+async function waitForPort(
+  port: number,
+  exited: Promise<Deno.CommandStatus>,
+  timeoutMs: number,
+  name: string,
+): Promise<void> {
+  const ended: { status?: Deno.CommandStatus } = {};
+  exited.then((status) => ended.status = status);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (ended.status) {
+      throw new Error(`Function "${name}" exited with code ${ended.status.code} before listening`);
+    }
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`Function "${name}" did not listen on port ${port} within ${timeoutMs} ms`);
+}
+
+/** Calls `onLine` for each line of `stream`, decoded as UTF-8. */
+async function pumpLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => unknown,
+): Promise<void> {
+  let rest = "";
+  try {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + text).split(/\r?\n/);
+      rest = lines.pop()!;
+      for (const line of lines) onLine(line);
+    }
+  } catch { /* the process was killed mid-line */ }
+  if (rest) onLine(rest);
+}
+
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** A port that was free a moment ago (the function binds it right after). */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+async function isFile(url: URL): Promise<boolean> {
+  try {
+    return (await Deno.stat(url)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+async function firstFile(urls: URL[]): Promise<URL | undefined> {
+  for (const url of urls) if (await isFile(url)) return url;
+  return undefined;
+}

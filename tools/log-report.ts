@@ -1,0 +1,176 @@
+/**
+ * The report of `deno task logs`: the README's three queries (recent calls, cost by model,
+ * error analysis) run on any SQL client, their rows normalised to plain JSON values (drivers
+ * differ on `bigint`, `numeric` and `timestamptz`), and rendered as text tables.
+ *
+ * @module
+ */
+import { COST_BY_MODEL_SQL, ERROR_ANALYSIS_SQL, RECENT_CALLS_SQL } from "./log-queries.ts";
+import { type Column, formatDecimal, formatTable, formatTimestamp } from "./log-table.ts";
+
+/** Anything that runs one statement with positional parameters (PGlite, postgres.js, tests). */
+export interface SqlClient {
+  query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+/** Options of {@link runLogQueries}. */
+export interface LogQueryOptions {
+  /** Rows of recent calls. @default {20} */
+  limit?: number;
+  /** The window of the cost and error queries, as a Postgres interval. @default {"24 hours"} */
+  since?: string;
+}
+
+/** A row of the recent calls. */
+export interface RecentCall {
+  id: string;
+  created_at: string;
+  edge_function: string | null;
+  user_id: string | null;
+  method_type: string;
+  model: string;
+  status: string;
+  http_status: number | null;
+  total_tokens: number | null;
+  /** Exact decimal, as stored. */
+  cost_usd: string | null;
+  response_time_ms: number | null;
+  error_message: string | null;
+}
+
+/** A row of cost by model. */
+export interface ModelCost {
+  model: string;
+  calls: number;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  total_tokens: number | null;
+  cost_usd: string | null;
+  avg_response_time_ms: number | null;
+}
+
+/** A row of the error analysis. */
+export interface ErrorGroup {
+  error_message: string | null;
+  model: string;
+  edge_function: string | null;
+  failures: number;
+  last_seen: string;
+}
+
+/** The three results. */
+export interface LogReport {
+  limit: number;
+  since: string;
+  recent_calls: RecentCall[];
+  cost_by_model: ModelCost[];
+  error_analysis: ErrorGroup[];
+}
+
+const NUMBERS = new Set([
+  "http_status",
+  "total_tokens",
+  "prompt_tokens",
+  "completion_tokens",
+  "response_time_ms",
+  "avg_response_time_ms",
+  "calls",
+  "failures",
+]);
+const TIMES = new Set(["created_at", "last_seen"]);
+
+/**
+ * Runs the three queries of `tools/log-queries.ts`, one after the other.
+ *
+ * @example
+ * ```ts
+ * const report = await runLogQueries(db, { limit: 10, since: "1 hour" });
+ * console.log(formatLogReport(report));
+ * ```
+ */
+export async function runLogQueries(
+  client: SqlClient,
+  options: LogQueryOptions = {},
+): Promise<LogReport> {
+  const limit = options.limit ?? 20;
+  const since = options.since ?? "24 hours";
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(`Invalid limit: ${limit} (expected a positive integer)`);
+  }
+  const recent = await client.query(RECENT_CALLS_SQL, [limit]);
+  const costs = await client.query(COST_BY_MODEL_SQL, [since]);
+  const errors = await client.query(ERROR_ANALYSIS_SQL, [since]);
+  return {
+    limit,
+    since,
+    recent_calls: recent.map(normalize) as unknown as RecentCall[],
+    cost_by_model: costs.map(normalize) as unknown as ModelCost[],
+    error_analysis: errors.map(normalize) as unknown as ErrorGroup[],
+  };
+}
+
+/** Plain JSON values: numbers for counts, ISO strings for times, exact strings for costs. */
+function normalize(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (value === null || value === undefined) out[key] = null;
+    else if (NUMBERS.has(key)) out[key] = Number(value);
+    else if (TIMES.has(key)) out[key] = new Date(value as string | Date).toISOString();
+    else if (key === "cost_usd") out[key] = String(value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+const RECENT_COLUMNS: Column<RecentCall>[] = [
+  { header: "time (UTC)", value: (r) => formatTimestamp(r.created_at) },
+  { header: "id", value: (r) => r.id.slice(0, 8) },
+  { header: "function", value: (r) => r.edge_function, maxWidth: 20 },
+  { header: "method", value: (r) => r.method_type.replace(/_completion$/, "") },
+  { header: "model", value: (r) => r.model, maxWidth: 30 },
+  { header: "status", value: (r) => r.status },
+  { header: "http", value: (r) => r.http_status, align: "right" },
+  { header: "tokens", value: (r) => r.total_tokens, align: "right" },
+  { header: "cost_usd", value: (r) => formatDecimal(r.cost_usd), align: "right" },
+  { header: "ms", value: (r) => r.response_time_ms, align: "right" },
+  { header: "error", value: (r) => r.error_message, maxWidth: 48 },
+];
+
+const COST_COLUMNS: Column<ModelCost>[] = [
+  { header: "model", value: (r) => r.model, maxWidth: 40 },
+  { header: "calls", value: (r) => r.calls, align: "right" },
+  { header: "prompt", value: (r) => r.prompt_tokens, align: "right" },
+  { header: "completion", value: (r) => r.completion_tokens, align: "right" },
+  { header: "total", value: (r) => r.total_tokens, align: "right" },
+  { header: "cost_usd", value: (r) => formatDecimal(r.cost_usd), align: "right" },
+  { header: "avg ms", value: (r) => r.avg_response_time_ms, align: "right" },
+];
+
+const ERROR_COLUMNS: Column<ErrorGroup>[] = [
+  { header: "error", value: (r) => r.error_message, maxWidth: 60 },
+  { header: "model", value: (r) => r.model, maxWidth: 30 },
+  { header: "function", value: (r) => r.edge_function, maxWidth: 20 },
+  { header: "failures", value: (r) => r.failures, align: "right" },
+  { header: "last seen (UTC)", value: (r) => formatTimestamp(r.last_seen) },
+];
+
+/**
+ * The report as three titled text tables.
+ *
+ * @example
+ * ```ts
+ * console.log(formatLogReport(await runLogQueries(db)));
+ * ```
+ */
+export function formatLogReport(report: LogReport): string {
+  return [
+    `Recent calls (latest ${report.limit})`,
+    formatTable(report.recent_calls, RECENT_COLUMNS),
+    "",
+    `Cost by model (completed calls, last ${report.since})`,
+    formatTable(report.cost_by_model, COST_COLUMNS),
+    "",
+    `Errors (failed calls, last ${report.since})`,
+    formatTable(report.error_analysis, ERROR_COLUMNS),
+  ].join("\n");
+}
