@@ -13,7 +13,7 @@ import postgres from "postgres";
 import type { LLMCallLogRow } from "../supabase/functions/_shared/llm/log-row.ts";
 import { LogWriter } from "../supabase/functions/_shared/llm/log-writer.ts";
 import { createSqlSink, type SqlQuery } from "../supabase/functions/_shared/llm/sql-sink.ts";
-import { migrationFiles, supabaseStandInSql } from "../tests/harness/migrations.ts";
+import { migrationFiles, supabaseStandInSql } from "../tools/supabase-local/migrations.ts";
 import { logRow } from "../tests/fixtures/log-rows.ts";
 import { prepareDatabase } from "../tools/prepare-database.ts";
 import { startThrowawayPostgres, stopThrowawayPostgresSync } from "../tools/throwaway-postgres.ts";

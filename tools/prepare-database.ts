@@ -10,7 +10,7 @@
  * @module
  */
 import postgres from "postgres";
-import { migrationFiles, supabaseStandInSql } from "../tests/harness/migrations.ts";
+import { migrationFiles, supabaseStandInSql } from "./supabase-local/migrations.ts";
 
 /** Recreates `name` on the server of `url` and migrates it. */
 export async function prepareDatabase(url: string, name: string): Promise<void> {

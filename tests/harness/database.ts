@@ -14,7 +14,7 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { migrationFiles, supabaseStandInSql } from "./migrations.ts";
+import { migrationFiles, supabaseStandInSql } from "../../tools/supabase-local/migrations.ts";
 
 /** A row as a database client returns it. */
 export type Row = Record<string, unknown>;

@@ -4,7 +4,7 @@ import { LogWriteError } from "../../supabase/functions/_shared/llm/log-writer.t
 import { createSqlSink } from "../../supabase/functions/_shared/llm/sql-sink.ts";
 import { createSupabaseSink } from "../../supabase/functions/_shared/llm/supabase-sink.ts";
 import { openTestDatabase, type TestDatabase } from "../harness/database.ts";
-import { createPostgrestStandIn } from "../harness/postgrest.ts";
+import { createPostgrestStandIn } from "../../tools/supabase-local/postgrest-stand-in.ts";
 import { logRow } from "../fixtures/log-rows.ts";
 
 const SERVICE_KEY = "sb_secret_test_service_key_0123456789";

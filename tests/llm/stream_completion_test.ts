@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   type ChatCompletion,
   LLMApiError,
-  LLMCancelledError,
   LLMTimeoutError,
   LLMValidationError,
 } from "../../supabase/functions/_shared/llm-service.ts";
@@ -277,24 +276,23 @@ Deno.test("when the client disconnects, the upstream request is aborted at once 
   assert.match(row.error_message!, /client disconnected/);
 });
 
-Deno.test("aborting context.signal mid-stream cancels upstream and errors the client's stream", async () => {
+Deno.test("aborting context.signal mid-stream cancels upstream, ends the client's stream and logs it as cancelled", async () => {
   await using h = await openServiceHarness();
   const controller = new AbortController();
   const response = await h.service.streamCompletion({ model: "sim/stream-hang", messages }, {
     signal: controller.signal,
   });
   const reader = response.body!.getReader();
-  await reader.read();
-  controller.abort();
-  const error = await reader.read().then(() => reader.read()).then(
-    () => assert.fail("the read should fail"),
-    (e) => e,
-  );
-  assert.ok(error instanceof LLMCancelledError);
+  const first = await reader.read();
+  controller.abort(new Error("the client went away"));
+  let next = await reader.read();
+  while (!next.done) next = await reader.read(); // chunks already passed on may still come
+  assert.ok(first.value && first.value.length > 0);
   assert.equal(await h.sim.exchanges[0].ended, "client-closed");
   const row = await onlyRow(h);
-  assert.equal(row.status, "cancelled");
-  assert.equal(error.logId, row.id);
+  assert.equal(row.id, response.headers.get("x-llm-log-id"));
+  assert.deepEqual([row.status, row.error_type], ["cancelled", "cancelled"]);
+  assert.match(row.error_message!, /context\.signal: Error: the client went away/);
 });
 
 Deno.test("a body nobody reads does not keep the upstream open: the idle timeout closes it and logs the call", async () => {

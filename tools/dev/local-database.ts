@@ -7,7 +7,7 @@
  * @module
  */
 import { PGlite } from "@electric-sql/pglite";
-import { migrationFiles, supabaseStandInSql } from "../../tests/harness/migrations.ts";
+import { migrationFiles, supabaseStandInSql } from "../supabase-local/migrations.ts";
 import { SessionLock } from "./session-lock.ts";
 
 /** An open local database. Every use of `db` must hold `lock` (see wire-server.ts). */

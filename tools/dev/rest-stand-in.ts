@@ -6,7 +6,7 @@
  * @module
  */
 import type { JwtClaims, Queryable, Row, TestDatabase } from "../../tests/harness/database.ts";
-import { createPostgrestStandIn } from "../../tests/harness/postgrest.ts";
+import { createPostgrestStandIn } from "../supabase-local/postgrest-stand-in.ts";
 import type { LocalDatabase } from "./local-database.ts";
 
 /**

@@ -23,8 +23,8 @@ export interface ObserveStreamOptions {
   /** Called for every chunk, after the consumer has been given it. */
   onChunk(chunk: Uint8Array, arrivedAt: number): void;
   /**
-   * Called once when the stream ends. For aborts and timeouts, the returned error is what the
-   * consumer's pending or next read rejects with.
+   * Called once when the stream ends. For timeouts, the returned error is what the consumer's
+   * pending or next read rejects with; an abort of `signal` ends the body without error.
    */
   onEnd(end: StreamEnd): Error | undefined;
   /** Aborts the upstream request (its fetch). */
@@ -93,7 +93,14 @@ export function observeStream(
     if (idleFor >= idleTimeoutMs) fail({ kind: "idle-timeout", ms: idleTimeoutMs });
     else idleTimer = setTimeout(checkIdle, idleTimeoutMs - idleFor);
   };
-  const onAbort = () => fail({ kind: "aborted", reason: signal?.reason });
+  // Usually the caller's signal is the incoming request's, aborted because its client left:
+  // the body just ends (an errored body would be reported by Deno.serve to nobody).
+  const onAbort = () => {
+    end({ kind: "aborted", reason: signal?.reason }, true);
+    try {
+      controller.close();
+    } catch { /* already closed */ }
+  };
 
   return new ReadableStream<Uint8Array>({
     start(c) {

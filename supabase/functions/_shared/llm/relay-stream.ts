@@ -8,7 +8,7 @@
  * @module
  */
 import type { CallOutcome } from "./build-log-row.ts";
-import { LLMCancelledError, LLMStreamError, LLMTimeoutError } from "./errors.ts";
+import { LLMStreamError, LLMTimeoutError } from "./errors.ts";
 import { observeStream, type StreamEnd } from "./observed-stream.ts";
 import { StreamAccumulator } from "./stream-accumulator.ts";
 import { judgeStream } from "./stream-outcome.ts";
@@ -52,12 +52,14 @@ export function relayStream(options: RelayOptions): Response {
       error: verdict.error,
     });
     markEnded(written);
-    // The client already sees how an upstream body ended; aborts and timeouts need an error.
-    if (!verdict.error || end.kind === "eof" || end.kind === "broken") return undefined;
-    const init = { ...verdict.error, logId, cause: "reason" in end ? end.reason : undefined };
-    if (verdict.status === "cancelled") return new LLMCancelledError(verdict.error.message, init);
-    if (verdict.error.type === "timeout") return new LLMTimeoutError(verdict.error.message, init);
-    return new LLMStreamError(verdict.error.message, init);
+    // Only a timeout needs telling: the client sees how an upstream body ended, a cancel came
+    // from the client itself, and an abort of the caller's signal just ends the body.
+    const error = verdict.error;
+    if (!error || (end.kind !== "idle-timeout" && end.kind !== "total-timeout")) return undefined;
+    const init = { ...error, logId };
+    return error.type === "timeout"
+      ? new LLMTimeoutError(error.message, init)
+      : new LLMStreamError(error.message, init);
   };
   const body = observeStream(response.body!, {
     onChunk: (chunk, arrivedAt) => accumulator.feed(chunk, arrivedAt),

@@ -9,7 +9,18 @@
  *
  * @module
  */
-import type { Queryable, TestDatabase } from "./database.ts";
+/** Runs one SQL statement with positional parameters. */
+export interface Queryable {
+  query<T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<T[]>;
+}
+
+/** A database that can run a transaction as `service_role`, the way PostgREST does. */
+export interface ServiceRoleDatabase {
+  asServiceRole<T>(fn: (db: Queryable) => Promise<T>): Promise<T>;
+}
 
 /** One request the stand-in received. */
 export interface PostgrestCall {
@@ -36,14 +47,19 @@ export interface PostgrestStandIn {
 
 /** Creates the stand-in over a migrated test database. */
 export function createPostgrestStandIn(
-  db: TestDatabase,
+  db: ServiceRoleDatabase,
   options: PostgrestStandInOptions,
 ): PostgrestStandIn {
   const calls: PostgrestCall[] = [];
   const handle = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     const text = await request.text();
-    const body = text ? JSON.parse(text) : null;
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      return error(400, "PGRST102", "Empty or invalid json");
+    }
     const response = await respond(db, options, request, url, body);
     calls.push({
       method: request.method,
@@ -62,7 +78,7 @@ export function createPostgrestStandIn(
 }
 
 async function respond(
-  db: TestDatabase,
+  db: ServiceRoleDatabase,
   options: PostgrestStandInOptions,
   request: Request,
   url: URL,

@@ -27,5 +27,5 @@ export async function migrationFiles(): Promise<MigrationFile[]> {
 
 /** Roles, the `auth` schema and `auth.*()` helpers, created only where missing. */
 export function supabaseStandInSql(): Promise<string> {
-  return Deno.readTextFile(new URL("tests/harness/supabase-standin.sql", root));
+  return Deno.readTextFile(new URL("tools/supabase-local/supabase-standin.sql", root));
 }
