@@ -192,6 +192,7 @@ Deno.test("abandon hands every queued row to the fallback at once", async () => 
   writer.abandon("worker_shutdown");
   assert.deepEqual(lines.map((l) => l.row.id), rows.map((r) => r.id));
   await writer.flush();
+  await new Promise((resolve) => setTimeout(resolve, 60)); // the drain wakes to an empty queue
 });
 
 Deno.test("a fallback that throws does not break the writer", async () => {

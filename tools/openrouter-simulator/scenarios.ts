@@ -142,7 +142,12 @@ function streamScenario(
     case "stream-disconnect":
       return sseResponse([...frames.slice(0, 1), ...content], base);
     case "stream-abort":
-      return sseResponse([...frames.slice(0, 1), ...content], { ...base, end: "abort" });
+      // Paced, so the headers and first chunks are on the wire before the connection breaks.
+      return sseResponse([...frames.slice(0, 1), ...content], {
+        ...base,
+        end: "abort",
+        delayMs: 10,
+      });
     case "stream-invalid-json":
       return sseResponse([
         ...frames.slice(0, 3),
