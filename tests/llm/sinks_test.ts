@@ -173,3 +173,31 @@ Deno.test("log sinks write rows that land whole in llm_call_logs", async (t) => 
     for (const row of rows) assert.deepEqual(await storedRow(db, row.id), row);
   });
 });
+
+// Against a real stack: `supabase start`, then SUPABASE_URL=http://127.0.0.1:54321 and
+// SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEYS) from `supabase status`. Skipped otherwise.
+const stackUrl = Deno.env.get("SUPABASE_URL");
+const stackKey = Deno.env.get("SUPABASE_SERVICE_ROLE_KEY") ??
+  Object.values(JSON.parse(Deno.env.get("SUPABASE_SECRET_KEYS") ?? "{}"))[0] as string | undefined;
+
+Deno.test({
+  name: "the Supabase sink writes to a real Supabase stack when SUPABASE_URL and a key are set",
+  ignore: !stackUrl || !stackKey,
+  async fn() {
+    const sink = createSupabaseSink({ url: stackUrl!, key: stackKey! });
+    const row = logRow({ metadata: { test: "sinks_test real stack" } });
+    await sink.write([row]);
+    const response = await fetch(
+      `${stackUrl}/rest/v1/llm_call_logs?id=eq.${row.id}&select=id,status,cost_usd,metadata`,
+      { headers: { apikey: stackKey!, authorization: `Bearer ${stackKey}` } },
+    );
+    assert.equal(response.status, 200);
+    const [stored] = await response.json();
+    assert.deepEqual(stored, {
+      id: row.id,
+      status: row.status,
+      cost_usd: Number(row.cost_usd),
+      metadata: row.metadata,
+    });
+  },
+});
