@@ -1,151 +1,198 @@
 /**
- * Plausible completions for any request: deterministic text derived from the last user message,
- * token counts approximated from lengths, usage with an exact cost from the catalogue.
+ * Plausible completions for any request, before they are shaped as a body or as chunks:
+ * deterministic text derived from the last user message, token counts approximated from
+ * lengths, and usage whose cost is exact from the catalogue's decimal prices.
  *
  * @module
  */
-import { type CatalogueModel, costOf, priceOf } from "./catalogue.ts";
+import { type CatalogueModel, modelInfo } from "./catalogue.ts";
+import { exactCost } from "./decimal-cost.ts";
+import { generationId } from "./generations.ts";
 
-/** What a simulated completion is made of, before it is shaped as a body or as chunks. */
+/** One tool call of a planned answer. */
+export interface PlannedToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** What a simulated completion is made of. */
 export interface CompletionPlan {
   id: string;
+  /** The model that serves (after fallback), with its provider and prices. */
   model: CatalogueModel;
   created: number;
-  content: string;
+  /** The answer's text, cut into the pieces a stream sends (joined, they are the content). */
+  pieces: string[];
   reasoning: string | null;
-  toolCalls: { id: string; name: string; arguments: string }[];
-  finishReason: string;
+  toolCalls: PlannedToolCall[];
+  finishReason: "stop" | "length" | "tool_calls";
+  /** `null` when the scenario sends no usage at all. */
   usage: Record<string, unknown> | null;
 }
 
 /** Variations the scenarios ask for. */
 export interface PlanOptions {
+  /** Serve with this model instead of the requested one (fallback routing). */
+  servedModel?: string;
   reasoning?: boolean;
   tools?: boolean;
   cachedTokens?: number;
+  /** @default {"full"} */
   usage?: "full" | "no-cost" | "none";
-  /** Serve with this model instead of the requested one (fallback routing). */
-  servedModel?: string;
-  /** Number of content pieces (stream chunks); the text is sized to match. */
-  pieces?: number;
+  /** Replaces the generated text, piece by piece (one stream chunk each); no `max_tokens` cut. */
+  pieces?: string[];
+  /** Text added after the generated reply. */
+  extraText?: string;
+  /** Reports this many completion tokens instead of counting the text. */
+  completionTokens?: number;
 }
 
-/** The model a request asks for: `model`, else the first of `models`. */
-export function requestedModel(body: Record<string, unknown>): string {
+// deno-lint-ignore no-explicit-any
+type Body = Record<string, any>;
+
+/**
+ * The model a request asks for: `model`, else the first of `models`, else the default.
+ *
+ * @example
+ * ```ts
+ * requestedModel({ models: ["anthropic/claude-3.5-sonnet"] }); // "anthropic/claude-3.5-sonnet"
+ * ```
+ */
+export function requestedModel(body: Body): string {
   if (typeof body.model === "string" && body.model) return body.model;
-  const models = Array.isArray(body.models) ? body.models : [];
-  return typeof models[0] === "string" ? models[0] : "openai/gpt-4o-mini";
+  const first = Array.isArray(body.models) ? body.models[0] : undefined;
+  return typeof first === "string" && first ? first : "openai/gpt-4o-mini";
 }
 
-/** Builds the plan for a request. */
-export function planCompletion(
-  body: Record<string, unknown>,
-  options: PlanOptions = {},
-): CompletionPlan {
-  const model = priceOf(options.servedModel ?? requestedModel(body));
-  const prompt = promptText(body);
-  let content = options.pieces
-    ? Array.from({ length: options.pieces }, (_, i) => `w${i} `).join("")
-    : `Simulated reply to: ${prompt.slice(0, 200)}. Here are a few more words to stream.`;
-  let finishReason = options.tools ? "tool_calls" : "stop";
-  const maxTokens = typeof body.max_tokens === "number" ? body.max_tokens : null;
-  if (maxTokens !== null && !options.pieces && tokens(content) > maxTokens) {
-    content = content.slice(0, Math.max(1, maxTokens * 4));
+/**
+ * Plans the answer to a chat request.
+ *
+ * @example
+ * ```ts
+ * const plan = planCompletion({ model: "openai/gpt-4o", messages: [{ role: "user", content: "Hi" }] });
+ * plan.pieces.join(""); // "Simulated reply to: Hi. Here are a few more words to stream."
+ * ```
+ */
+export function planCompletion(body: Body, options: PlanOptions = {}): CompletionPlan {
+  const model = modelInfo(options.servedModel ?? requestedModel(body));
+  const reasoning = (options.reasoning ?? model.reasoning)
+    ? `The user wrote: "${lastUserText(body).slice(0, 80)}". A short, friendly reply will do.`
+    : null;
+  const toolCalls = options.tools ? plannedToolCalls(body) : [];
+  let pieces = options.pieces ?? words(replyText(body) + (options.extraText ?? ""));
+  let finishReason: CompletionPlan["finishReason"] = toolCalls.length ? "tool_calls" : "stop";
+  const limit = maxTokens(body);
+  if (!options.pieces && !toolCalls.length && limit !== null && tokens(pieces.join("")) > limit) {
+    pieces = cutToTokens(pieces, limit);
     finishReason = "length";
   }
-  const reasoning = options.reasoning
-    ? "Let me think about this step by step. The user wants a reply."
-    : null;
-  const toolCalls = options.tools
-    ? [{
-      id: "call_sim_weather",
-      name: "get_weather",
-      arguments: '{"location":"Paris","unit":"celsius"}',
-    }]
-    : [];
-  const promptTokens = tokens(prompt) + 7;
-  const completionTokens = tokens(content) + tokens(reasoning ?? "") + (options.tools ? 18 : 0);
+  if (toolCalls.length) pieces = [];
+  const promptTokens = countPromptTokens(body);
+  const completionTokens = options.completionTokens ??
+    tokens(pieces.join("")) + tokens(reasoning ?? "") +
+      toolCalls.reduce((n, call) => n + tokens(call.name + call.arguments) + 3, 0);
+  const usage = options.usage === "none" ? null : {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    cost: Number(exactCost({
+      promptTokens,
+      completionTokens,
+      promptPrice: model.pricing.prompt,
+      completionPrice: model.pricing.completion,
+      requestPrice: model.pricing.request,
+    })),
+    is_byok: false,
+    prompt_tokens_details: { cached_tokens: Math.min(options.cachedTokens ?? 0, promptTokens) },
+    cost_details: { upstream_inference_cost: null },
+    completion_tokens_details: { reasoning_tokens: tokens(reasoning ?? "") },
+  } as Record<string, unknown>;
+  if (usage && options.usage === "no-cost") delete usage.cost;
   return {
-    id: `gen-${Math.floor(Date.now() / 1000)}-${
-      crypto.randomUUID().replaceAll("-", "").slice(0, 20)
-    }`,
+    id: generationId(),
     model,
     created: Math.floor(Date.now() / 1000),
-    content: options.tools ? "" : content,
+    pieces,
     reasoning,
     toolCalls,
     finishReason,
-    usage: usageFor(model, promptTokens, completionTokens, options, reasoning),
+    usage,
   };
 }
 
-function usageFor(
-  model: CatalogueModel,
-  prompt: number,
-  completion: number,
-  options: PlanOptions,
-  reasoning: string | null,
-): Record<string, unknown> | null {
-  if (options.usage === "none") return null;
-  const usage: Record<string, unknown> = {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    cost: costOf(model, prompt, completion),
-    is_byok: false,
-    prompt_tokens_details: { cached_tokens: options.cachedTokens ?? 0 },
-    cost_details: { upstream_inference_cost: null },
-    completion_tokens_details: { reasoning_tokens: reasoning ? tokens(reasoning) : 0 },
-  };
-  if (options.usage === "no-cost") delete usage.cost;
-  return usage;
-}
-
-/** The non-streaming response body. */
-export function completionBody(plan: CompletionPlan): Record<string, unknown> {
-  const message: Record<string, unknown> = {
-    role: "assistant",
-    content: plan.toolCalls.length ? null : plan.content,
-    refusal: null,
-    reasoning: plan.reasoning,
-  };
-  if (plan.toolCalls.length) {
-    message.tool_calls = plan.toolCalls.map((call) => ({
-      id: call.id,
-      type: "function",
-      function: { name: call.name, arguments: call.arguments },
-    }));
-  }
-  const body: Record<string, unknown> = {
-    id: plan.id,
-    provider: plan.model.provider,
-    model: plan.model.id,
-    object: "chat.completion",
-    created: plan.created,
-    choices: [{
-      logprobs: null,
-      finish_reason: plan.finishReason,
-      native_finish_reason: plan.finishReason,
-      index: 0,
-      message,
-    }],
-  };
-  if (plan.usage) body.usage = plan.usage;
-  return body;
-}
-
-/** Approximate tokens: a quarter of the characters, at least one for non-empty text. */
+/**
+ * Approximate tokens: a quarter of the characters, rounded up.
+ *
+ * @example
+ * ```ts
+ * tokens("Hello there"); // 3
+ * ```
+ */
 export function tokens(text: string): number {
-  return text ? Math.max(1, Math.ceil(text.length / 4)) : 0;
+  return Math.ceil(text.length / 4);
 }
 
-function promptText(body: Record<string, unknown>): string {
-  const messages = Array.isArray(body.messages) ? body.messages : [];
-  const last = [...messages].reverse().find((m) => m?.role === "user") ?? messages.at(-1);
-  const content = last?.content;
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) {
-    return content.map((part) => (typeof part?.text === "string" ? part.text : "")).join(" ");
+/** Splits text into word-sized pieces, each keeping its trailing space. */
+export function words(text: string): string[] {
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
+
+function replyText(body: Body): string {
+  const prompt = lastUserText(body).replace(/\s+/g, " ").trim().slice(0, 200);
+  return `Simulated reply to: ${prompt || "(no text)"}. Here are a few more words to stream.`;
+}
+
+function maxTokens(body: Body): number | null {
+  const limit = body.max_tokens ?? body.max_completion_tokens;
+  return typeof limit === "number" && Number.isFinite(limit) && limit > 0 ? limit : null;
+}
+
+/** Keeps whole pieces while they fit in `limit` tokens; at least part of the first one. */
+function cutToTokens(pieces: string[], limit: number): string[] {
+  const kept: string[] = [];
+  let text = "";
+  for (const piece of pieces) {
+    if (tokens(text + piece) > limit) break;
+    kept.push(piece);
+    text += piece;
   }
-  return "";
+  return kept.length ? kept : [pieces[0]?.slice(0, limit * 4) ?? ""];
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content.map((part) => typeof part?.text === "string" ? part.text : "").join(" ");
+}
+
+function lastUserText(body: Body): string {
+  const messages: Body[] = Array.isArray(body.messages) ? body.messages : [];
+  const last = messages.findLast((m) => m?.role === "user") ?? messages.at(-1);
+  return textOf(last?.content);
+}
+
+/** 3 tokens of priming, 4 per message, its text at 4 characters a token, 85 per other part. */
+function countPromptTokens(body: Body): number {
+  const messages: Body[] = Array.isArray(body.messages) ? body.messages : [];
+  return messages.reduce((total, message) => {
+    const parts = Array.isArray(message?.content) ? message.content : [];
+    const media = parts.filter((p: Body) => typeof p?.text !== "string").length;
+    return total + 4 + tokens(textOf(message?.content)) + 85 * media;
+  }, 3);
+}
+
+/** Calls the first declared tool (or `get_weather`), plus a second call when two are declared. */
+function plannedToolCalls(body: Body): PlannedToolCall[] {
+  const declared: string[] = (Array.isArray(body.tools) ? body.tools : [])
+    .map((tool: Body) => tool?.function?.name)
+    .filter((name: unknown) => typeof name === "string");
+  const names = declared.length ? declared.slice(0, 2) : ["get_weather"];
+  return names.map((name, index) => ({
+    id: ["call_sim0Hn4bQ2vX8kL1dF", "call_sim1Rt7cW5yZ3mP9gJ"][index],
+    name,
+    arguments: index === 0
+      ? JSON.stringify({ location: "Paris, France", unit: "celsius" })
+      : JSON.stringify({ timezone: "Europe/Paris" }),
+  }));
 }

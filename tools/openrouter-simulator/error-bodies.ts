@@ -1,32 +1,85 @@
 /**
- * OpenRouter's error answers, in each of the shapes seen on the wire.
+ * OpenRouter's error answers in each shape seen on the wire: numeric and string `code`, no
+ * `code` but `http_status` + `error_type` + `availability`, `metadata.raw` as a string, a JSON
+ * string or an object, HTML and plain-text pages from the edge, and 200s that carry an error.
  *
  * @module
  */
 
-/** A JSON error answer with OpenRouter's body shape. */
+/** The `user_id` OpenRouter adds next to errors of authenticated calls. */
+const USER_ID = "user_2simUlAt0rXq8nR4vT6wY1zB3cD";
+
+/**
+ * A JSON error answer with OpenRouter's body shape, `{ error, user_id }`.
+ *
+ * @example
+ * ```ts
+ * errorResponse(404, { code: 404, message: "Generation not found" });
+ * ```
+ */
 export function errorResponse(
   status: number,
   error: Record<string, unknown>,
-  headers: HeadersInit = {},
+  init: { headers?: HeadersInit; userId?: boolean } = {},
 ): Response {
-  return Response.json({ error, user_id: "user_2sim" }, { status, headers });
+  const body = init.userId === false ? { error } : { error, user_id: USER_ID };
+  return Response.json(body, { status, headers: init.headers });
 }
 
-const MESSAGES: Record<number, string> = {
-  400: "openai/gpt-5-ultra is not a valid model ID",
-  401: "No auth credentials found",
-  402:
-    "This request requires more credits, or fewer max_tokens. You requested up to 16384 tokens, but can only afford 1201.",
-  404: "No endpoints found for sim/error-404.",
-  408: "Request timed out",
-  413: "Request entity too large",
-  500: "Internal Server Error",
-  524: "Provider took too long to respond",
-  529: "Provider returned error",
+/**
+ * The real 401 answers: without credentials, and with a key OpenRouter does not know.
+ *
+ * @example
+ * ```ts
+ * authError("missing").status; // 401
+ * ```
+ */
+export function authError(reason: "missing" | "unknown"): Response {
+  const message = reason === "missing" ? "No auth credentials found" : "User not found.";
+  return errorResponse(401, { code: 401, message }, { userId: false });
+}
+
+/** Status errors whose body is `{ code, message, metadata? }` and nothing more special. */
+const SIMPLE: Record<number, (model: string) => Record<string, unknown>> = {
+  400: (model) => ({
+    code: 400,
+    message: `${model} is not a valid model ID`,
+    metadata: { error_type: "invalid_request" },
+  }),
+  401: () => ({ code: 401, message: "No auth credentials found" }),
+  402: () => ({
+    code: 402,
+    message: "This request requires more credits, or fewer max_tokens. You requested up to " +
+      "16384 tokens, but can only afford 1201. To increase, visit " +
+      "https://openrouter.ai/settings/credits and add more credits",
+    metadata: { error_type: "payment_required" },
+  }),
+  404: (model) => ({ code: 404, message: `No endpoints found for ${model}.` }),
+  408: () => ({
+    code: 408,
+    message: "Request timed out. Please try again later.",
+    metadata: { error_type: "timeout" },
+  }),
+  413: () => ({
+    code: 413,
+    message: "Request entity too large: the request exceeds the maximum payload size",
+  }),
+  500: () => ({ code: 500, message: "Internal Server Error" }),
+  524: () => ({
+    code: 524,
+    message: "Provider took too long to respond",
+    metadata: { error_type: "timeout" },
+  }),
 };
 
-/** The error a `sim/error-<status>` model answers with. */
+/**
+ * The answer of a `sim/error-<status>` model.
+ *
+ * @example
+ * ```ts
+ * statusError(429, "sim/error-429").headers.get("retry-after"); // "7"
+ * ```
+ */
 export function statusError(status: number, model: string): Response {
   switch (status) {
     case 403:
@@ -35,7 +88,7 @@ export function statusError(status: number, model: string): Response {
         message: `${model} requires moderation on OpenAI. Your input was flagged for "violence".`,
         metadata: {
           reasons: ["violence"],
-          flagged_input: "a very violent sent...",
+          flagged_input: "describe in detail how to hurt…",
           provider_name: "OpenAI",
           model_slug: "openai/gpt-4o-mini",
         },
@@ -44,12 +97,14 @@ export function statusError(status: number, model: string): Response {
       return errorResponse(429, {
         code: 429,
         message: "Rate limit exceeded: free-models-per-min.",
-        metadata: { headers: { "X-RateLimit-Limit": "20" } },
+        metadata: { headers: { "X-RateLimit-Limit": "20" }, error_type: "rate_limit_exceeded" },
       }, {
-        "retry-after": "7",
-        "x-ratelimit-limit": "20",
-        "x-ratelimit-remaining": "0",
-        "x-ratelimit-reset": String(Date.now() + 7_000),
+        headers: {
+          "retry-after": "7",
+          "x-ratelimit-limit": "20",
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": String(Date.now() + 7_000),
+        },
       });
     case 502:
       return errorResponse(502, {
@@ -65,17 +120,12 @@ export function statusError(status: number, model: string): Response {
         message: `No provider is currently available for ${model}`,
         http_status: 503,
         error_type: "provider_unavailable",
-        availability: {
-          code: "capacity_exhausted",
-          retryable: true,
-          retry_after: 30,
-          model,
-        },
-      }, { "retry-after": "30" });
+        availability: { code: "capacity_exhausted", retryable: true, retry_after: 30, model },
+      }, { headers: { "retry-after": "30" } });
     case 529:
       return errorResponse(529, {
         code: 529,
-        message: MESSAGES[529],
+        message: "Provider returned error",
         metadata: {
           raw: "Overloaded",
           provider_name: "Anthropic",
@@ -83,64 +133,79 @@ export function statusError(status: number, model: string): Response {
         },
       });
   }
-  return errorResponse(status, { code: status, message: MESSAGES[status] ?? `Error ${status}` });
+  const error = SIMPLE[status]?.(model) ?? { code: status, message: `Simulated HTTP ${status}` };
+  return errorResponse(status, error);
 }
 
-/** Other failure shapes, by scenario name. */
-export function shapedError(name: string, model: string): Response | null {
-  switch (name) {
-    case "error-string-code":
-      return errorResponse(500, {
-        code: "server_error",
-        message: "The server had an error while processing your request",
-      });
-    case "error-raw-json":
-      return errorResponse(400, {
-        code: 400,
-        message: "Provider returned error",
-        metadata: {
-          raw: JSON.stringify({
-            error: {
-              message: "max_tokens: 100000 > 8192, the maximum allowed",
-              type: "invalid_request_error",
-            },
-          }),
-          provider_name: "Anthropic",
-        },
-      });
-    case "error-raw-object":
-      return errorResponse(502, {
+/** The error scenarios that are not a plain status, by scenario name (`sim/<name>`). */
+export const SHAPED_ERRORS: Record<string, () => Response> = {
+  "error-string-code": () =>
+    errorResponse(500, {
+      code: "server_error",
+      message: "The server had an error while processing your request. Sorry about that!",
+    }),
+  "error-raw-json": () =>
+    errorResponse(400, {
+      code: 400,
+      message: "Provider returned error",
+      metadata: {
+        raw: JSON.stringify({
+          error: {
+            message: "max_tokens: 100000 > 8192, which is the maximum allowed for this model",
+            type: "invalid_request_error",
+          },
+        }),
+        provider_name: "Anthropic",
+      },
+    }),
+  "error-raw-object": () =>
+    errorResponse(502, {
+      code: 502,
+      message: "Provider returned error",
+      metadata: {
+        raw: { error: { code: "overloaded", detail: "The model is overloaded, try again" } },
+        provider_name: "Fireworks",
+      },
+    }),
+  "error-html": () =>
+    new Response(
+      '<!DOCTYPE html>\n<html lang="en-US"><head><title>502 Bad Gateway | openrouter.ai | ' +
+        "Cloudflare</title></head><body><h1>Bad gateway</h1><p>The web server reported a bad " +
+        "gateway error.</p></body></html>\n",
+      { status: 502, headers: { "content-type": "text/html; charset=UTF-8" } },
+    ),
+  "error-text": () =>
+    new Response("upstream connect error or disconnect/reset before headers\n", {
+      status: 503,
+      headers: { "content-type": "text/plain" },
+    }),
+  "error-in-200": () =>
+    Response.json({
+      error: {
         code: 502,
         message: "Provider returned error",
-        metadata: {
-          raw: { error: { code: "overloaded", detail: "try again" } },
-          provider_name: "Fireworks",
-        },
-      });
-    case "error-html":
-      return new Response(
-        "<!DOCTYPE html><html><head><title>502 Bad Gateway | openrouter.ai | Cloudflare</title></head><body><h1>Bad gateway</h1></body></html>",
-        { status: 502, headers: { "content-type": "text/html; charset=UTF-8" } },
-      );
-    case "error-text":
-      return new Response("upstream connect error", {
-        status: 503,
-        headers: { "content-type": "text/plain" },
-      });
-    case "error-in-200":
-      return Response.json({
-        error: {
-          code: 502,
-          message: "Provider returned error",
-          metadata: { raw: "timeout", provider_name: "Mistral" },
-        },
-      });
-    case "garbage-200":
-      return new Response('{"id":"gen-1764158400-trunc","choices":[{"message":{"content":"Hel', {
+        metadata: { raw: "timeout", provider_name: "Mistral" },
+      },
+      user_id: USER_ID,
+    }),
+  "garbage-200": () =>
+    new Response(
+      '{"id":"gen-1764158400-trUncAtEdBoDyXXXXXXX","choices":[{"message":{"content":"Hel',
+      {
         headers: { "content-type": "application/json" },
-      });
-    case "empty-200":
-      return new Response("", { headers: { "content-type": "application/json" } });
-  }
-  return name === "unknown-model" ? statusError(400, model) : null;
+      },
+    ),
+  "empty-200": () => new Response("", { headers: { "content-type": "application/json" } }),
+};
+
+/** Whether `sim/<scenario>` fails before answering (OpenRouter then tries the next of `models`). */
+export function failsBeforeAnswering(scenario: string): boolean {
+  return /^error-/.test(scenario) || scenario === "hang";
 }
+
+/** The `error` of a choice that failed inside a 200 (`sim/choice-error`). */
+export const CHOICE_ERROR: Readonly<Record<string, unknown>> = {
+  code: 502,
+  message: "Provider returned error",
+  metadata: { raw: "model crashed", provider_name: "Novita" },
+};

@@ -1,6 +1,16 @@
 /**
- * A local OpenRouter simulator for tests, benchmarks and `deno task dev`: a real HTTP server
- * on a loopback port that speaks OpenRouter's wire format. See README.md for its scenarios.
+ * A local OpenRouter simulator for tests, benchmarks and `deno task dev`: a real HTTP server on
+ * a loopback port that speaks OpenRouter's wire format, with scenario models (`sim/*`) for
+ * every error shape and stream quirk. See README.md for the scenario table.
+ *
+ * @example
+ * ```ts
+ * import { sseResponse, startOpenRouterSimulator } from "./tools/openrouter-simulator/mod.ts";
+ *
+ * await using sim = await startOpenRouterSimulator();
+ * sim.route("test/dropped", () =>
+ *   sseResponse([{ comment: "OPENROUTER PROCESSING" }, { data: { choices: [] } }], { end: "drop" }));
+ * ```
  *
  * @module
  */
@@ -13,15 +23,17 @@ export type { Exchange, ExchangeEnd, SimRequest } from "./exchange.ts";
 export {
   encodeFrames,
   replayTranscript,
+  type Split,
   type SseFrame,
   sseResponse,
   type StreamOptions,
 } from "./sse.ts";
-export { CATALOGUE, costOf, priceOf } from "./catalogue.ts";
-export { completionBody, planCompletion } from "./completion.ts";
+export type { StreamEnd } from "./byte-stream.ts";
+export { loadTranscript } from "./transcripts.ts";
+export { CATALOGUE, type CatalogueModel, modelInfo, modelsBody } from "./catalogue.ts";
+export { exactCost } from "./decimal-cost.ts";
+export { type CompletionPlan, planCompletion, tokens } from "./completion.ts";
+export { completionBody } from "./completion-body.ts";
 export { streamFrames } from "./stream-frames.ts";
-
-/** Reads `tests/fixtures/streams/<name>.sse`. */
-export function loadTranscript(name: string): Promise<string> {
-  return Deno.readTextFile(new URL(`../../tests/fixtures/streams/${name}.sse`, import.meta.url));
-}
+export { DEFAULT_LONG_CHUNKS } from "./long-stream.ts";
+export { MULTI_BYTE_TEXT } from "./scenarios.ts";

@@ -1,20 +1,45 @@
 /**
- * Chat completions by model name: any model gets a plausible answer; `sim/<scenario>` models
- * ask for a specific behaviour (see README.md for the table).
+ * `POST /chat/completions` by model name: any model gets a plausible answer, and `sim/<name>`
+ * models ask for a scenario (see README.md for the table). Like OpenRouter, a request whose
+ * `models` list starts with a failing model is served by the next one that answers.
  *
  * @module
  */
-import { completionBody, planCompletion, type PlanOptions, requestedModel } from "./completion.ts";
-import { shapedError, statusError } from "./error-bodies.ts";
-import { replayTranscript, type SseFrame, sseResponse, type StreamOptions } from "./sse.ts";
-import { type FrameOptions, streamFrames } from "./stream-frames.ts";
+import { completionBody, completionResponse } from "./completion-body.ts";
+import { planCompletion, type PlanOptions, requestedModel } from "./completion.ts";
+import {
+  CHOICE_ERROR,
+  errorResponse,
+  failsBeforeAnswering,
+  SHAPED_ERRORS,
+  statusError,
+} from "./error-bodies.ts";
+import type { SimRequest } from "./exchange.ts";
+import type { GenerationLedger } from "./generations.ts";
+import { longChunkCount } from "./long-stream.ts";
+import { replayTranscript } from "./sse.ts";
+import { streamAnswer } from "./stream-scenarios.ts";
+import { loadTranscript, transcriptGenerationId } from "./transcripts.ts";
 
-/** What a scenario needs to answer. */
-export interface ScenarioRequest {
-  body: Record<string, unknown>;
-  signal: AbortSignal;
-  /** Reads a transcript from `tests/fixtures/streams/<name>.sse`. */
-  transcript(name: string): Promise<string>;
+/** Text `sim/stream-bytes` appends to its reply: 2-, 3- and 4-byte UTF-8 characters. */
+export const MULTI_BYTE_TEXT = "héllo wörld — 你好 👋";
+
+/** The model `sim/fallback` is served by when the request's `models` has no second entry. */
+export const FALLBACK_MODEL = "anthropic/claude-3.5-sonnet";
+
+/** How long `sim/slow` waits before a non-streaming answer, in milliseconds. */
+export const SLOW_ANSWER_MS = 300;
+
+/** What answering a chat request needs. */
+export interface CompletionContext {
+  request: SimRequest;
+  // deno-lint-ignore no-explicit-any
+  body: Record<string, any>;
+  /** Aborts when the simulator closes. */
+  closing: AbortSignal;
+  ledger: GenerationLedger;
+  /** Where `sim/transcript/<name>` finds `<name>.sse`. */
+  transcripts?: URL;
 }
 
 const PLANS: Record<string, PlanOptions> = {
@@ -23,164 +48,114 @@ const PLANS: Record<string, PlanOptions> = {
   "cached": { cachedTokens: 6 },
   "reasoning": { reasoning: true },
   "tools": { tools: true },
+  "stream-bytes": { extraText: ` ${MULTI_BYTE_TEXT}` },
 };
 
-/** Answers `POST /chat/completions` for a parsed body. */
-export async function answerCompletion(request: ScenarioRequest): Promise<Response> {
-  const body = withFallback(request.body);
-  const model = requestedModel(body);
-  const scenario = model.startsWith("sim/") ? model.slice(4) : "";
+/**
+ * Answers a parsed `POST /chat/completions` body.
+ *
+ * @example
+ * ```ts
+ * const response = await answerCompletion({ request, body: request.json, closing, ledger });
+ * ```
+ */
+export async function answerCompletion(context: CompletionContext): Promise<Response> {
+  const { body } = context;
   const stream = body.stream === true;
+  const { scenario, served } = serving(body);
 
-  const status = /^error-(\d{3})$/.exec(scenario)?.[1];
-  if (status) return statusError(Number(status), model);
-  const shaped = shapedError(scenario, model);
-  if (shaped) return shaped;
+  const status = /^error-([45]\d\d)$/.exec(scenario)?.[1];
+  if (status) return statusError(Number(status), requestedModel(body));
+  const shaped = SHAPED_ERRORS[scenario];
+  if (shaped) return shaped();
+  if (scenario === "hang") return await waitForTheClient(context.request.signal);
   if (scenario.startsWith("transcript/")) {
-    return replayTranscript(await request.transcript(scenario.slice("transcript/".length)), {
-      split: 64,
-    });
+    return await transcript(scenario.slice("transcript/".length), context.transcripts);
   }
-  if (scenario === "hang") {
-    await new Promise((resolve) =>
-      request.signal.addEventListener("abort", resolve, { once: true })
-    );
-    return new Response(null, { status: 499 });
-  }
-  if (scenario === "slow" && !stream) await sleep(300, request.signal);
+  if (scenario === "slow" && !stream) await sleep(SLOW_ANSWER_MS, context.closing);
 
-  const options: PlanOptions = { ...PLANS[scenario] };
-  if (scenario === "stream-long") {
-    options.pieces = typeof body.max_tokens === "number" ? body.max_tokens : 2000;
-  }
-  const plan = planCompletion(body, options);
-  const headers = { "x-generation-id": plan.id };
-  if (scenario === "choice-error" && !stream) {
-    const failed = completionBody(plan);
-    (failed.choices as Record<string, unknown>[])[0] = {
+  const longChunks = scenario === "stream-long" && stream ? longChunkCount(body) : 0;
+  const plan = planCompletion(body, {
+    ...PLANS[scenario],
+    servedModel: served,
+    ...(longChunks ? { pieces: [], completionTokens: longChunks } : {}),
+  });
+  const usage = plan.usage as Record<string, number & Record<string, number>> | null;
+  context.ledger.add({
+    id: plan.id,
+    model: plan.model.id,
+    provider: plan.model.provider,
+    streamed: stream,
+    finishReason: scenario === "choice-error" ? "error" : plan.finishReason,
+    promptTokens: usage?.prompt_tokens ?? null,
+    completionTokens: usage?.completion_tokens ?? null,
+    reasoningTokens: usage?.completion_tokens_details?.reasoning_tokens ?? null,
+    cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? null,
+    cost: typeof usage?.cost === "number" ? String(usage.cost) : null,
+  });
+  if (stream) return streamAnswer({ scenario, plan, longChunks });
+  const answer = completionBody(plan);
+  if (scenario === "choice-error") {
+    answer.choices = [{
       index: 0,
+      logprobs: null,
       finish_reason: "error",
       native_finish_reason: "error",
-      message: { role: "assistant", content: "" },
-      error: {
-        code: 502,
-        message: "Provider returned error",
-        metadata: { raw: "model crashed", provider_name: "Novita" },
-      },
-    };
-    return Response.json(failed, { headers });
+      message: { role: "assistant", content: "", refusal: null, reasoning: null },
+      error: CHOICE_ERROR,
+    }];
   }
-  if (!stream) return Response.json(completionBody(plan), { headers });
-  const frameOptions: FrameOptions = {
-    usageOnChoice: scenario === "stream-usage-on-choice",
-    pieces: options.pieces,
-  };
-  return streamScenario(scenario, streamFrames(plan, frameOptions), headers);
+  return completionResponse(plan.id, answer);
 }
 
-/**
- * OpenRouter tries `models` in order: the first that is not an error scenario serves, and the
- * response names it. Without `models`, or when all fail, the request stands as it is.
- */
-function withFallback(body: Record<string, unknown>): Record<string, unknown> {
-  const models = Array.isArray(body.models) ? body.models.filter((m) => typeof m === "string") : [];
+/** The scenario that answers (`""` for an ordinary model) and the model that serves. */
+// deno-lint-ignore no-explicit-any
+function serving(body: Record<string, any>): { scenario: string; served: string } {
+  const models: string[] = Array.isArray(body.models)
+    ? body.models.filter((m: unknown) => typeof m === "string" && m)
+    : [];
   const candidates = typeof body.model === "string" && body.model
     ? [body.model, ...models]
-    : models;
-  const serving = candidates.find((m) => !/^sim\/(error-|hang$)/.test(m));
-  return serving && serving !== candidates[0] ? { ...body, model: serving } : body;
+    : models.length
+    ? models
+    : [requestedModel(body)];
+  const answering = candidates.find((m) => !failsBeforeAnswering(scenarioOf(m))) ?? candidates[0];
+  const scenario = scenarioOf(answering);
+  return { scenario, served: scenario === "fallback" ? models[1] ?? FALLBACK_MODEL : answering };
 }
 
-/** The stream-only scenarios reshape the normal frames. */
-function streamScenario(
-  scenario: string,
-  frames: SseFrame[],
-  headers: Record<string, string>,
-): Response {
-  const base: StreamOptions = { headers };
-  const content = frames.filter((f) => "data" in f).slice(0, 4);
-  const meta = (frames.find((f) => "data" in f) as { data: Record<string, unknown> }).data;
-  const errorEvent = (code: number | string) => ({
-    data: {
-      id: meta.id,
-      model: meta.model,
-      provider: meta.provider,
-      object: "chat.completion.chunk",
-      created: meta.created,
-      error: {
-        code,
-        message: "Provider returned error",
-        metadata: { raw: "upstream stream reset", provider_name: meta.provider },
-      },
-      choices: [{
-        index: 0,
-        delta: { content: "" },
-        finish_reason: "error",
-        native_finish_reason: "error",
-      }],
-    },
-  });
-  switch (scenario) {
-    case "slow":
-      return sseResponse(frames, { ...base, delayMs: 50, firstDelayMs: 50 });
-    case "stream-bytes":
-      return sseResponse(frames.map(withUnicode), { ...base, split: "bytes", newline: "\r\n" });
-    case "stream-crlf":
-      return sseResponse(frames, { ...base, newline: "\r\n", split: 7 });
-    case "stream-error-numeric":
-      return sseResponse([...frames.slice(0, 1), ...content, errorEvent(502)], base);
-    case "stream-error-string":
-      return sseResponse([...frames.slice(0, 1), ...content, errorEvent("server_error")], base);
-    case "stream-finish-error": {
-      const failed = errorEvent(0).data as Record<string, unknown>;
-      delete failed.error;
-      return sseResponse(
-        [...frames.slice(0, 1), ...content, { data: failed }, { done: true }],
-        base,
-      );
-    }
-    case "stream-disconnect":
-      return sseResponse([...frames.slice(0, 1), ...content], base);
-    case "stream-abort":
-      // Paced, so the headers and first chunks are on the wire before the connection breaks.
-      return sseResponse([...frames.slice(0, 1), ...content], {
-        ...base,
-        end: "abort",
-        delayMs: 10,
-      });
-    case "stream-invalid-json":
-      return sseResponse([
-        ...frames.slice(0, 3),
-        { raw: "data: {not json\n\n" },
-        ...frames.slice(3),
-      ], base);
-    case "stream-hang":
-      return sseResponse([...frames.slice(0, 1), ...content.slice(0, 3)], { ...base, end: "hang" });
-    case "stream-keepalive-forever":
-      return sseResponse(
-        Array.from({ length: 100_000 }, () => ({ comment: "OPENROUTER PROCESSING" })),
-        {
-          ...base,
-          delayMs: 100,
-        },
-      );
+function scenarioOf(model: string): string {
+  return model.startsWith("sim/") ? model.slice("sim/".length) : "";
+}
+
+async function transcript(name: string, dir?: URL): Promise<Response> {
+  let text: string;
+  try {
+    text = await loadTranscript(name, dir);
+  } catch (error) {
+    return errorResponse(404, { code: 404, message: (error as Error).message });
   }
-  return sseResponse(frames, base);
+  const id = transcriptGenerationId(text);
+  return replayTranscript(text, { headers: id ? { "x-generation-id": id } : {} });
 }
 
-/** Puts multi-byte characters into content deltas so byte splits land inside them. */
-function withUnicode(frame: SseFrame): SseFrame {
-  if (!("data" in frame)) return frame;
-  const text = JSON.stringify(frame.data).replace(
-    /"content":"([^"]+)"/g,
-    '"content":"$1 héllo wörld — 你好 👋"',
-  );
-  return { data: JSON.parse(text) };
+/** Sends no headers until the client leaves (or the simulator closes). */
+async function waitForTheClient(signal: AbortSignal): Promise<Response> {
+  if (!signal.aborted) {
+    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+  }
+  return new Response(null, { status: 499 });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 }

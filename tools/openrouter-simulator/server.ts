@@ -1,22 +1,36 @@
 /**
- * The simulator's HTTP server: OpenRouter's routes on a loopback port, every exchange recorded.
+ * The simulator's HTTP server: OpenRouter's routes on a loopback port, every exchange recorded,
+ * custom handlers by model, and a close that ends hanging answers and frees every resource.
  *
  * @module
  */
-import { modelsBody } from "./catalogue.ts";
-
 import { errorResponse } from "./error-bodies.ts";
-import { type Exchange, type Recorder, type SimRequest, startRecording } from "./exchange.ts";
-import { answerCompletion } from "./scenarios.ts";
+import { type Exchange, type ExchangeEnd, ExchangeRecorder, type SimRequest } from "./exchange.ts";
+import { ExchangeLog } from "./exchange-log.ts";
+import { GenerationLedger } from "./generations.ts";
+import { API_PREFIX, type RouteHandler, routeRequest } from "./routes.ts";
+import { TRANSCRIPTS_DIR } from "./transcripts.ts";
 
 /** Options of {@link startOpenRouterSimulator}. */
 export interface SimulatorOptions {
-  /** @default {0}: a free port */
+  /** The port to listen on; 0 picks a free one. @default {0} */
   port?: number;
   /** @default {"127.0.0.1"} */
   hostname?: string;
-  /** When set, only `Authorization: Bearer <apiKey>` is accepted; else any non-empty bearer. */
+  /**
+   * When set, only `Authorization: Bearer <apiKey>` is accepted (others get "User not found.");
+   * when unset, any non-empty bearer token is. A missing one always gets a 401.
+   * @default {undefined}
+   */
   apiKey?: string;
+  /** No console output at all; `false` prints one line per exchange and server errors. @default {true} */
+  quiet?: boolean;
+  /**
+   * Bytes of request and answer bodies kept for `exchanges`; past it, the oldest finished
+   * exchanges are dropped from the list (a long benchmark does not grow without bound).
+   * @default {67108864} (64 MiB)
+   */
+  maxRecordedBytes?: number;
   /** Where `sim/transcript/<name>` reads `<name>.sse`. @default {tests/fixtures/streams/} */
   transcripts?: URL;
 }
@@ -25,15 +39,18 @@ export interface SimulatorOptions {
 export interface OpenRouterSimulator extends AsyncDisposable {
   /** The API base URL, such as `http://127.0.0.1:PORT/api/v1`. */
   readonly url: string;
+  /** Every request received, in order (see `maxRecordedBytes`). */
   readonly exchanges: Exchange[];
-  /** Answers requests for `model` with `handler` instead of the built-in behaviour. */
+  /** Answers chat requests for `model` with `handler` instead of the built-in behaviour. */
   route(model: string, handler: (request: SimRequest) => Response | Promise<Response>): void;
-  /** The next exchange (matching `filter`) received from now on, or already received and unclaimed. */
+  /**
+   * The next exchange matching `filter` that no earlier call returned: one already received,
+   * else the next one to arrive. Rejects if the simulator closes first.
+   */
   nextExchange(filter?: (exchange: Exchange) => boolean): Promise<Exchange>;
+  /** Ends hanging answers, refuses new connections and waits for the server to stop. */
   close(): Promise<void>;
 }
-
-const TRANSCRIPTS = new URL("../../tests/fixtures/streams/", import.meta.url);
 
 /**
  * Starts the simulator.
@@ -41,137 +58,151 @@ const TRANSCRIPTS = new URL("../../tests/fixtures/streams/", import.meta.url);
  * @example
  * ```ts
  * await using sim = await startOpenRouterSimulator();
- * const service = new LLMService({ apiKey: "sk-or-v1-test", baseUrl: sim.url });
+ * const response = await fetch(`${sim.url}/chat/completions`, {
+ *   method: "POST",
+ *   headers: { authorization: "Bearer sk-or-v1-test", "content-type": "application/json" },
+ *   body: JSON.stringify({ model: "sim/error-429", messages: [{ role: "user", content: "Hi" }] }),
+ * });
+ * response.status; // 429
  * ```
  */
-export function startOpenRouterSimulator(
+export async function startOpenRouterSimulator(
   options: SimulatorOptions = {},
 ): Promise<OpenRouterSimulator> {
-  const exchanges: Exchange[] = [];
-  const recorders = new Set<Recorder>();
-  const routes = new Map<string, (request: SimRequest) => Response | Promise<Response>>();
-  const waiters: { filter: (e: Exchange) => boolean; resolve: (e: Exchange) => void }[] = [];
-  const claimed = new Set<Exchange>();
-  const generations = new Map<string, Record<string, unknown>>();
-  const transcripts = options.transcripts ?? TRANSCRIPTS;
+  return await Promise.resolve(new Simulator(options));
+}
 
-  const handler = async (req: Request): Promise<Response> => {
-    const bodyText = await req.text();
-    let json: unknown;
-    try {
-      json = bodyText ? JSON.parse(bodyText) : undefined;
-    } catch { /* answered below */ }
-    const url = new URL(req.url);
-    const request: SimRequest = {
-      method: req.method,
-      path: url.pathname + url.search,
-      headers: req.headers,
-      bodyText,
-      json,
-      // Read lazily: touching it makes Deno warn that it also aborts after complete answers.
-      get signal() {
-        return req.signal;
-      },
-    };
-    const recorder = startRecording(request);
-    recorders.add(recorder);
-    recorder.exchange.ended.then(() => recorders.delete(recorder));
-    exchanges.push(recorder.exchange);
-    const waiter = waiters.findIndex((w) => w.filter(recorder.exchange));
-    if (waiter >= 0) {
-      claimed.add(recorder.exchange);
-      waiters.splice(waiter, 1)[0].resolve(recorder.exchange);
-    }
-    const response = await route(request, url);
-    // Only scenarios that never answer watch the signal (Deno aborts it after every response).
-    if (response.status === 499) recorder.clientLeft();
-    return recorder.record(response);
-  };
+const CLOSED = Symbol("closed");
 
-  const route = async (request: SimRequest, url: URL): Promise<Response> => {
-    const path = url.pathname.replace(/^\/api\/v1/, "");
-    const auth = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/)?.[1];
-    if (path === "/models" && request.method === "GET") return Response.json(modelsBody());
-    if (!auth) return errorResponse(401, { code: 401, message: "No auth credentials found" });
-    if (options.apiKey && auth !== options.apiKey) {
-      return errorResponse(401, { code: 401, message: "User not found." });
-    }
-    if (path === "/chat/completions" && request.method === "POST") {
-      if (typeof request.json !== "object" || request.json === null) {
-        return errorResponse(400, { code: 400, message: "Invalid JSON body" });
-      }
-      const custom = routes.get(String(request.json.model));
-      const response = custom ? await custom(request) : await answerCompletion({
-        body: request.json,
-        get signal() {
-          return request.signal;
-        },
-        transcript: (name) => Deno.readTextFile(new URL(`${name}.sse`, transcripts)),
-      });
-      const id = response.headers.get("x-generation-id");
-      if (id) {
-        generations.set(id, {
-          id,
-          model: request.json.model,
-          streamed: request.json.stream === true,
-        });
-      }
-      return response;
-    }
-    if (path === "/generation" && request.method === "GET") {
-      const generation = generations.get(url.searchParams.get("id") ?? "");
-      if (!generation) return errorResponse(404, { code: 404, message: "Generation not found" });
-      return Response.json({
-        data: {
-          ...generation,
-          provider_name: "OpenAI",
-          cancelled: false,
-          latency: 120,
-          generation_time: 95,
-        },
-      });
-    }
-    if (path === "/key" && request.method === "GET") {
-      return Response.json({
-        data: {
-          label: "sk-or-v1-sim...",
-          limit: 10,
-          limit_remaining: 9.5,
-          usage: 0.5,
-          usage_daily: 0.1,
-          is_free_tier: false,
-        },
-      });
-    }
-    return errorResponse(404, {
-      code: 404,
-      message: `Not found: ${request.method} ${url.pathname}`,
+class Simulator implements OpenRouterSimulator {
+  readonly url: string;
+  #options: SimulatorOptions;
+  #server: Deno.HttpServer<Deno.NetAddr>;
+  #log: ExchangeLog;
+  #routes = new Map<string, RouteHandler>();
+  #ledger = new GenerationLedger();
+  #live = new Set<ExchangeRecorder>();
+  #closing = new AbortController();
+  #closed: Promise<typeof CLOSED>;
+  #shutdown: Promise<void> | null = null;
+
+  constructor(options: SimulatorOptions) {
+    this.#options = options;
+    this.#log = new ExchangeLog(options.maxRecordedBytes);
+    this.#closed = new Promise((resolve) => {
+      this.#closing.signal.addEventListener("abort", () => resolve(CLOSED), { once: true });
     });
-  };
+    this.#server = Deno.serve({
+      port: options.port ?? 0,
+      hostname: options.hostname ?? "127.0.0.1",
+      onListen: () => {},
+      onError: (error) => {
+        this.#say(`OpenRouter simulator: ${error instanceof Error ? error.message : error}`);
+        return errorResponse(500, { code: 500, message: "Internal Server Error" });
+      },
+    }, (request) => this.#handle(request));
+    const { hostname, port } = this.#server.addr;
+    this.url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}${API_PREFIX}`;
+  }
 
-  const server = Deno.serve({
-    port: options.port ?? 0,
-    hostname: options.hostname ?? "127.0.0.1",
-    onListen: () => {},
-  }, handler);
-  const { port, hostname } = server.addr;
-  const close = async () => {
-    for (const recorder of recorders) recorder.abort();
-    await server.shutdown();
-  };
-  return Promise.resolve({
-    url: `http://${hostname}:${port}/api/v1`,
-    exchanges,
-    route: (model, fn) => void routes.set(model, fn),
-    nextExchange(filter = () => true) {
-      const ready = exchanges.find((e) => !claimed.has(e) && filter(e));
-      if (ready) {
-        claimed.add(ready);
-        return Promise.resolve(ready);
-      }
-      return new Promise((resolve) => waiters.push({ filter, resolve }));
-    },
-    close,
-    [Symbol.asyncDispose]: close,
-  });
+  route(model: string, handler: RouteHandler): void {
+    this.#routes.set(model, handler);
+  }
+
+  get exchanges(): Exchange[] {
+    return this.#log.exchanges;
+  }
+
+  nextExchange(filter: (exchange: Exchange) => boolean = () => true): Promise<Exchange> {
+    return this.#log.next(filter);
+  }
+
+  close(): Promise<void> {
+    this.#shutdown ??= this.#stop();
+    return this.#shutdown;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #stop(): Promise<void> {
+    this.#closing.abort();
+    for (const recorder of this.#live) recorder.abort();
+    this.#log.close();
+    await this.#server.shutdown();
+  }
+
+  async #handle(incoming: Request): Promise<Response> {
+    const url = new URL(incoming.url);
+    let bodyText: string;
+    try {
+      bodyText = await incoming.text();
+    } catch {
+      return new Response(null, { status: 400 }); // The client left while sending its body.
+    }
+    const started = performance.now();
+    const recorder = new ExchangeRecorder(incoming, {
+      method: incoming.method,
+      path: url.pathname + url.search,
+      headers: incoming.headers,
+      bodyText,
+      json: parseJson(bodyText),
+    }, (count) => this.#log.count(recorder.exchange, count));
+    this.#live.add(recorder);
+    recorder.exchange.ended.then(() => this.#live.delete(recorder));
+    this.#log.add(recorder.exchange, bodyText.length);
+    if (this.#closing.signal.aborted) recorder.abort();
+    const answer = await this.#answer(recorder.exchange.request);
+    const id = answer.headers.get("x-generation-id");
+    const response = recorder.respond(answer);
+    recorder.exchange.ended.then((end) => {
+      if (id) this.#ledger.settle(id, end);
+      this.#report(recorder.exchange, end, performance.now() - started);
+    });
+    return response;
+  }
+
+  async #answer(request: SimRequest): Promise<Response> {
+    const answering = Promise.resolve().then(() =>
+      routeRequest(request, {
+        apiKey: this.#options.apiKey,
+        routes: this.#routes,
+        ledger: this.#ledger,
+        closing: this.#closing.signal,
+        transcripts: this.#options.transcripts ?? TRANSCRIPTS_DIR,
+      })
+    );
+    try {
+      const answer = await Promise.race([answering, this.#closed]);
+      if (answer !== CLOSED) return answer;
+      // Closing: whatever the handler answers later is nobody's to read.
+      answering.then((late) => late.body?.cancel().catch(() => {}), () => {});
+      return new Response(null, { status: 503 });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#say(`OpenRouter simulator: a handler failed: ${message}`);
+      return errorResponse(500, { code: 500, message: `Simulator handler failed: ${message}` });
+    }
+  }
+
+  #report(exchange: Exchange, end: ExchangeEnd, ms: number): void {
+    const { method, path, json } = exchange.request;
+    const model = typeof json?.model === "string" ? ` ${json.model}` : "";
+    const line = `${method} ${path}${model} → ${exchange.status} ${end} in ${Math.round(ms)} ms`;
+    if (this.#options.quiet === false) console.log(line);
+  }
+
+  #say(line: string): void {
+    if (this.#options.quiet === false) console.error(line);
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

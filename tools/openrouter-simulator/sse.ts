@@ -1,110 +1,152 @@
 /**
- * Builds event-stream responses byte for byte: frames, how the bytes are cut into network
- * writes, the pause between writes, and how the stream ends (`[DONE]`, dropped, aborted, or
- * hanging until the client leaves).
+ * Event-stream responses scripted byte for byte: the frames, how the bytes are cut into network
+ * writes, the pause between writes, and how the body ends.
  *
  * @module
  */
+import { cutBytes, pacedBody, type StreamEnd } from "./byte-stream.ts";
 
-/** One piece of an event stream. `raw` is sent exactly as written (malformed lines, CRLF). */
+/**
+ * One piece of an event stream.
+ *
+ * - `{ comment }`: a comment line such as `: OPENROUTER PROCESSING`, then a blank line.
+ * - `{ data }`: `data: <JSON.stringify(data)>`, then a blank line.
+ * - `{ raw }`: exactly this text (a malformed line, odd framing, a partial event).
+ * - `{ done: true }`: `data: [DONE]`, then a blank line.
+ */
 export type SseFrame =
   | { comment: string }
   | { data: unknown }
   | { raw: string }
   | { done: true };
 
-/** How the bytes are cut: whole, one byte per write, at most N bytes, or by a function. */
+/** How bytes are cut into network writes. */
 export type Split = "none" | "bytes" | number | ((encoded: Uint8Array) => Uint8Array[]);
 
 /** Options of {@link sseResponse} and {@link replayTranscript}. */
 export interface StreamOptions {
+  /** @default {200} */
   status?: number;
+  /** Extra headers; `content-type: text/event-stream` and `cache-control: no-cache` are added. */
   headers?: HeadersInit;
-  /** @default {"none"}: one write per frame */
+  /**
+   * How the whole encoded stream is cut into writes: `"none"` (for {@link sseResponse}, one write
+   * per frame; for {@link replayTranscript}, the text in one write), `"bytes"` (one byte per
+   * write), a number (the largest write, cuts land anywhere), or a function of the bytes.
+   * @default {"none"} for sseResponse, one write per event for replayTranscript
+   */
   split?: Split;
-  /** Pause before each write after the first, in ms. @default {0} */
+  /** Pause before each write after the first, in milliseconds. @default {0} */
   delayMs?: number;
-  /** Pause before the first write, in ms. @default {0} */
+  /** Pause before the first write, in milliseconds. @default {0} */
   firstDelayMs?: number;
   /**
-   * After the frames: `"close"` ends the body normally, `"abort"` errors it (the connection
-   * breaks), `"hang"` sends nothing more until the client leaves.
-   * @default {"close"}
+   * How the body ends after the frames (see {@link StreamEnd}). With `"drop"` and `"abort"`,
+   * {@link sseResponse} leaves out trailing `{ done: true }` frames; a transcript is always sent
+   * as written.
+   * @default {"done"}
    */
-  end?: "close" | "abort" | "hang";
-  /** Line ending between fields and events. @default {"\n"} */
+  end?: StreamEnd;
+  /** Line ending written after each field and event by {@link sseResponse}. @default {"\n"} */
   newline?: "\n" | "\r\n";
 }
 
 const encoder = new TextEncoder();
 
-/** Encodes frames as the wire text of an event stream. */
-export function encodeFrames(frames: readonly SseFrame[], newline: "\n" | "\r\n" = "\n"): string {
-  return frames.map((frame) => {
-    if ("comment" in frame) return `: ${frame.comment}${newline}${newline}`;
-    if ("raw" in frame) return frame.raw;
-    if ("done" in frame) return `data: [DONE]${newline}${newline}`;
-    return `data: ${JSON.stringify(frame.data)}${newline}${newline}`;
-  }).join("");
-}
-
 /**
- * An event-stream `Response` for these frames.
+ * The wire text of frames.
  *
  * @example
  * ```ts
- * sseResponse([{ comment: "OPENROUTER PROCESSING" }, { data: chunk }, { done: true }], { split: "bytes" });
+ * encodeFrames([{ comment: "OPENROUTER PROCESSING" }, { done: true }]);
+ * // ": OPENROUTER PROCESSING\n\ndata: [DONE]\n\n"
+ * ```
+ */
+export function encodeFrames(frames: readonly SseFrame[], newline: "\n" | "\r\n" = "\n"): string {
+  return frames.map((frame) => encodeFrame(frame, newline)).join("");
+}
+
+function encodeFrame(frame: SseFrame, newline: string): string {
+  if ("raw" in frame) return frame.raw;
+  if ("comment" in frame) return `: ${frame.comment}${newline}${newline}`;
+  if ("done" in frame) return `data: [DONE]${newline}${newline}`;
+  return `data: ${JSON.stringify(frame.data)}${newline}${newline}`;
+}
+
+/**
+ * A `text/event-stream` response sending these frames.
+ *
+ * @example
+ * ```ts
+ * sim.route("test/drop", () =>
+ *   sseResponse([{ comment: "OPENROUTER PROCESSING" }, { data: chunk }], {
+ *     split: "bytes",
+ *     end: "drop",
+ *   }));
  * ```
  */
 export function sseResponse(frames: readonly SseFrame[], options: StreamOptions = {}): Response {
   const newline = options.newline ?? "\n";
-  const writes = frames.flatMap((frame) =>
-    cut(encoder.encode(encodeFrames([frame], newline)), options.split)
-  );
-  return streamWrites(writes, options);
+  let sent = [...frames];
+  if (options.end === "drop" || options.end === "abort") {
+    while (sent.length && "done" in sent[sent.length - 1]) sent = sent.slice(0, -1);
+  }
+  const split = options.split ?? "none";
+  const writes = split === "none"
+    ? sent.map((frame) => encoder.encode(encodeFrame(frame, newline)))
+    : cutBytes(encoder.encode(encodeFrames(sent, newline)), split);
+  return eventStreamResponse(writes, options);
 }
 
-/** Streams a transcript's exact text, cut and paced as asked. */
+/**
+ * A `text/event-stream` response sending exactly `text`, cut and paced as asked; by default one
+ * write per event (each cut after a blank line).
+ *
+ * @example
+ * ```ts
+ * const text = await loadTranscript("basic");
+ * sim.route("test/basic", () => replayTranscript(text, { split: "bytes", delayMs: 1 }));
+ * ```
+ */
 export function replayTranscript(text: string, options: StreamOptions = {}): Response {
-  return streamWrites(cut(encoder.encode(text), options.split ?? 64), options);
+  const bytes = encoder.encode(text);
+  const writes = options.split === undefined
+    ? cutAfterEvents(bytes)
+    : cutBytes(bytes, options.split);
+  return eventStreamResponse(writes, options);
 }
 
-function cut(bytes: Uint8Array, split: Split = "none"): Uint8Array[] {
-  if (typeof split === "function") return split(bytes);
-  const size = split === "bytes" ? 1 : split === "none" ? bytes.length || 1 : Math.max(1, split);
-  const pieces: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size));
-  return pieces;
-}
-
-/** A body that sends the writes one per pull, paced, and ends as asked. */
-function streamWrites(writes: Uint8Array[], options: StreamOptions): Response {
-  let index = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let wake: (() => void) | undefined;
-  const pause = (ms: number) =>
-    ms > 0
-      ? new Promise<void>((resolve) => (wake = resolve, timer = setTimeout(resolve, ms)))
-      : null;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (index < writes.length) {
-        const wait = pause(index === 0 ? options.firstDelayMs ?? 0 : options.delayMs ?? 0);
-        if (wait) await wait;
-        controller.enqueue(writes[index++]);
-        return;
-      }
-      if (options.end === "abort") return controller.error(new Error("simulated connection drop"));
-      if (options.end === "hang") return new Promise<void>((resolve) => wake = resolve);
-      controller.close();
-    },
-    cancel() {
-      clearTimeout(timer);
-      wake?.();
-    },
-  }, { highWaterMark: 0 });
+/**
+ * A `text/event-stream` response over prepared writes (what {@link sseResponse} and
+ * {@link replayTranscript} build on).
+ */
+export function eventStreamResponse(
+  writes: Iterable<Uint8Array>,
+  options: Omit<StreamOptions, "split" | "newline"> = {},
+): Response {
   const headers = new Headers(options.headers);
   if (!headers.has("content-type")) headers.set("content-type", "text/event-stream");
   if (!headers.has("cache-control")) headers.set("cache-control", "no-cache");
+  const body = pacedBody(writes, options);
   return new Response(body, { status: options.status ?? 200, headers });
+}
+
+/** Cuts after each blank line (`\n\n`, `\r\n\r\n` or `\r\r`), so each event is one write. */
+function cutAfterEvents(bytes: Uint8Array): Uint8Array[] {
+  const writes: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 1; i < bytes.length; i++) {
+    const blank = (bytes[i] === 10 && (bytes[i - 1] === 10 || isCrLfCrLf(bytes, i))) ||
+      (bytes[i] === 13 && bytes[i - 1] === 13 && bytes[i + 1] !== 10);
+    if (blank) {
+      writes.push(bytes.subarray(start, i + 1));
+      start = i + 1;
+    }
+  }
+  if (start < bytes.length) writes.push(bytes.subarray(start));
+  return writes;
+}
+
+function isCrLfCrLf(bytes: Uint8Array, i: number): boolean {
+  return i >= 3 && bytes[i - 1] === 13 && bytes[i - 2] === 10 && bytes[i - 3] === 13;
 }

@@ -1,26 +1,39 @@
 /**
  * A completion plan as the chunks OpenRouter streams: a keep-alive comment, a role chunk,
- * reasoning and content deltas, tool-call argument fragments, a finish chunk, usage on a final
- * `choices: []` chunk (or riding on a repeated finish chunk), then `[DONE]`.
+ * reasoning deltas, content deltas, tool-call argument fragments, a finish chunk, usage on a
+ * final `choices: []` chunk (or riding on a chunk that repeats the finish), then `[DONE]`.
  *
  * @module
  */
 import type { CompletionPlan } from "./completion.ts";
+import { words } from "./completion.ts";
 import type { SseFrame } from "./sse.ts";
+
+/** The keep-alive comment OpenRouter sends while a provider warms up. */
+export const KEEP_ALIVE: SseFrame = { comment: "OPENROUTER PROCESSING" };
 
 /** Variations of the chunk layout. */
 export interface FrameOptions {
   /** Put usage on a chunk that repeats `finish_reason` instead of a `choices: []` chunk. */
   usageOnChoice?: boolean;
-  /** Comments before the first chunk. @default {1} */
+  /** Keep-alive comments before the first chunk. @default {1} */
   keepAlives?: number;
-  /** Content pieces: split the content into this many deltas. @default {words} */
-  pieces?: number;
 }
 
-/** The frames of a streamed plan, ending with `[DONE]`. */
-export function streamFrames(plan: CompletionPlan, options: FrameOptions = {}): SseFrame[] {
-  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
+/**
+ * One chunk of `plan`'s stream, as a frame: the head fields, `choices`, then `extra` fields.
+ *
+ * @example
+ * ```ts
+ * chunkFrame(plan, [choice({ role: "assistant", content: "Hi" })]);
+ * ```
+ */
+export function chunkFrame(
+  plan: CompletionPlan,
+  choices: unknown[],
+  extra: Record<string, unknown> = {},
+): SseFrame {
+  return {
     data: {
       id: plan.id,
       provider: plan.model.provider,
@@ -30,67 +43,82 @@ export function streamFrames(plan: CompletionPlan, options: FrameOptions = {}): 
       choices,
       ...extra,
     },
-  });
-  const delta = (d: Record<string, unknown>, finish: string | null = null) => ({
-    index: 0,
-    delta: d,
-    finish_reason: finish,
-    native_finish_reason: finish,
-    logprobs: null,
-  });
-  const frames: SseFrame[] = Array.from(
-    { length: options.keepAlives ?? 1 },
-    () => ({ comment: "OPENROUTER PROCESSING" }),
-  );
-  frames.push(chunk([delta({ role: "assistant", content: "" })]));
-  for (const piece of words(plan.reasoning ?? "")) {
-    frames.push(chunk([delta({ role: "assistant", content: "", reasoning: piece })]));
-  }
-  for (const piece of words(plan.content, options.pieces)) {
-    frames.push(chunk([delta({ role: "assistant", content: piece })]));
-  }
-  plan.toolCalls.forEach((call, index) => {
-    const args = call.arguments;
-    const cuts = [0, Math.floor(args.length / 3), Math.floor((2 * args.length) / 3), args.length];
-    for (let i = 0; i < 3; i++) {
-      const fragment = args.slice(cuts[i], cuts[i + 1]);
-      const first = i === 0;
-      frames.push(chunk([delta({
-        role: "assistant",
-        content: null,
-        tool_calls: [{
-          index,
-          // Providers differ: the id and name come first; later fragments repeat an empty id.
-          id: first ? call.id : "",
-          type: "function",
-          function: first ? { name: call.name, arguments: fragment } : { arguments: fragment },
-        }],
-      })]));
-    }
-  });
-  frames.push(chunk([delta({ role: "assistant", content: "" }, plan.finishReason)]));
-  if (plan.usage) {
-    frames.push(
-      options.usageOnChoice
-        ? chunk([delta({ role: "assistant", content: "" }, plan.finishReason)], {
-          usage: plan.usage,
-        })
-        : chunk([], { usage: plan.usage }),
-    );
+  };
+}
+
+/**
+ * A streamed choice with this delta and finish reason.
+ *
+ * @example
+ * ```ts
+ * choice({ role: "assistant", content: "" }, "stop");
+ * ```
+ */
+export function choice(
+  delta: Record<string, unknown>,
+  finish: string | null = null,
+): Record<string, unknown> {
+  return { index: 0, delta, finish_reason: finish, native_finish_reason: finish, logprobs: null };
+}
+
+/**
+ * The frames of a streamed plan, ending with `[DONE]`.
+ *
+ * @example
+ * ```ts
+ * sseResponse(streamFrames(planCompletion(body)), { headers: { "x-generation-id": plan.id } });
+ * ```
+ */
+export function streamFrames(plan: CompletionPlan, options: FrameOptions = {}): SseFrame[] {
+  const frames: SseFrame[] = Array.from({ length: options.keepAlives ?? 1 }, () => KEEP_ALIVE);
+  frames.push(...contentFrames(plan));
+  const finish = chunkFrame(plan, [choice({ role: "assistant", content: "" }, plan.finishReason)]);
+  frames.push(finish);
+  if (plan.usage && options.usageOnChoice) {
+    const repeated = [choice({ role: "assistant", content: "" }, plan.finishReason)];
+    frames.push(chunkFrame(plan, repeated, { usage: plan.usage }));
+  } else if (plan.usage) {
+    frames.push(chunkFrame(plan, [], { usage: plan.usage }));
   }
   frames.push({ done: true });
   return frames;
 }
 
-/** Splits text into word-sized deltas (or into `count` near-equal pieces). */
-export function words(text: string, count?: number): string[] {
-  if (!text) return [];
-  if (count) {
-    const size = Math.ceil(text.length / count);
-    return Array.from(
-      { length: Math.ceil(text.length / size) },
-      (_, i) => text.slice(i * size, (i + 1) * size),
-    );
+/** The role chunk, then reasoning, content and tool-call deltas, without finish or usage. */
+export function contentFrames(plan: CompletionPlan): SseFrame[] {
+  const frames: SseFrame[] = [chunkFrame(plan, [choice({ role: "assistant", content: "" })])];
+  for (const piece of words(plan.reasoning ?? "")) {
+    const details = [{ type: "reasoning.text", text: piece, format: "unknown", index: 0 }];
+    const delta = { role: "assistant", content: "", reasoning: piece, reasoning_details: details };
+    frames.push(chunkFrame(plan, [choice(delta)]));
   }
-  return text.match(/\S+\s*|\s+/g) ?? [text];
+  for (const piece of plan.pieces) {
+    frames.push(chunkFrame(plan, [choice({ role: "assistant", content: piece })]));
+  }
+  plan.toolCalls.forEach((call, index) => {
+    const args = call.arguments;
+    const cuts = [0, Math.ceil(args.length / 3), Math.ceil((2 * args.length) / 3), args.length];
+    for (let part = 0; part < 3; part++) {
+      const fragment = args.slice(cuts[part], cuts[part + 1]);
+      // The first fragment names the call; later ones carry only arguments. Providers differ
+      // on the id of later fragments: some send "", some repeat it.
+      const toolCall = part === 0
+        ? {
+          index,
+          id: call.id,
+          type: "function",
+          function: { name: call.name, arguments: fragment },
+        }
+        : {
+          index,
+          id: part === 1 ? "" : call.id,
+          type: "function",
+          function: { arguments: fragment },
+        };
+      frames.push(
+        chunkFrame(plan, [choice({ role: "assistant", content: null, tool_calls: [toolCall] })]),
+      );
+    }
+  });
+  return frames;
 }

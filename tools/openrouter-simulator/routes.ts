@@ -1,0 +1,113 @@
+/**
+ * OpenRouter's paths under `/api/v1`: authentication, `/chat/completions`, `/models`,
+ * `/generation` and `/key`, and OpenRouter-like errors for anything else.
+ *
+ * @module
+ */
+import { modelsBody } from "./catalogue.ts";
+import { requestedModel } from "./completion.ts";
+import { authError, errorResponse } from "./error-bodies.ts";
+import type { SimRequest } from "./exchange.ts";
+import type { GenerationLedger } from "./generations.ts";
+import { answerCompletion } from "./scenarios.ts";
+
+/** A handler that answers chat requests for one model in place of the built-in behaviour. */
+export type RouteHandler = (request: SimRequest) => Response | Promise<Response>;
+
+/** What routing needs besides the request. */
+export interface RouteContext {
+  /** When set, the only bearer token accepted. */
+  apiKey?: string;
+  /** Handlers registered with `route()`, by model name. */
+  routes: ReadonlyMap<string, RouteHandler>;
+  ledger: GenerationLedger;
+  /** Aborts when the simulator closes. */
+  closing: AbortSignal;
+  /** Where `sim/transcript/<name>` finds `<name>.sse`. */
+  transcripts?: URL;
+}
+
+/** The API prefix every route lives under. */
+export const API_PREFIX = "/api/v1";
+
+/**
+ * Answers one request.
+ *
+ * @example
+ * ```ts
+ * const response = await routeRequest(request, { routes: new Map(), ledger, closing });
+ * ```
+ */
+export async function routeRequest(request: SimRequest, context: RouteContext): Promise<Response> {
+  const url = new URL(request.path, "http://simulator");
+  const path = url.pathname.startsWith(`${API_PREFIX}/`)
+    ? url.pathname.slice(API_PREFIX.length)
+    : null;
+  const known = path === "/chat/completions" || path === "/models" || path === "/generation" ||
+    path === "/key";
+  if (!known) {
+    return errorResponse(404, { code: 404, message: `Not Found: ${url.pathname}` }, {
+      userId: false,
+    });
+  }
+  const method = path === "/chat/completions" ? "POST" : "GET";
+  if (request.method !== method) {
+    return errorResponse(405, { code: 405, message: `Method ${request.method} not allowed` }, {
+      userId: false,
+      headers: { allow: method },
+    });
+  }
+  // The model list is public on OpenRouter; everything else needs a key.
+  if (path === "/models") return Response.json(modelsBody());
+  const denied = checkAuth(request.headers, context.apiKey);
+  if (denied) return denied;
+  if (path === "/key") return Response.json(context.ledger.keyBody());
+  if (path === "/generation") {
+    const id = url.searchParams.get("id");
+    if (!id) return errorResponse(400, { code: 400, message: "Missing generation id" });
+    const body = context.ledger.body(id);
+    return body ? Response.json(body) : errorResponse(404, {
+      code: 404,
+      message: "Generation not found",
+    });
+  }
+  return await chat(request, context);
+}
+
+async function chat(request: SimRequest, context: RouteContext): Promise<Response> {
+  const body = request.json;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    const message = request.bodyText.trim() === ""
+      ? "Request body is empty: expected a JSON object"
+      : body === undefined
+      ? `Invalid JSON in request body: ${jsonError(request.bodyText)}`
+      : "Request body must be a JSON object";
+    return errorResponse(400, { code: 400, message });
+  }
+  const custom = context.routes.get(requestedModel(body));
+  if (custom) return await custom(request);
+  if (!Array.isArray(body.messages) || body.messages.length === 0) {
+    return errorResponse(400, {
+      code: 400,
+      message: 'Input required: specify "prompt" or "messages"',
+    });
+  }
+  return await answerCompletion({ ...context, request, body });
+}
+
+/** `null` when the request may go on, else OpenRouter's 401. */
+function checkAuth(headers: Headers, apiKey: string | undefined): Response | null {
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "")?.[1];
+  if (!token) return authError("missing");
+  if (apiKey !== undefined && token !== apiKey) return authError("unknown");
+  return null;
+}
+
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text);
+    return "unknown error";
+  } catch (error) {
+    return (error as Error).message;
+  }
+}

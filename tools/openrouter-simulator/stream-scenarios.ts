@@ -1,0 +1,114 @@
+/**
+ * Streamed answers (`stream: true`) by scenario: the normal stream, and the stream-only
+ * variants that reshape it (usage on a choice, mid-stream errors, drops, CRLF framing, a line
+ * that is not JSON, byte-sized writes, silence, endless keep-alives, very long streams).
+ *
+ * @module
+ */
+import type { CompletionPlan } from "./completion.ts";
+import { CHOICE_ERROR } from "./error-bodies.ts";
+import { longStreamWrites } from "./long-stream.ts";
+import { encodeFrames, eventStreamResponse, type SseFrame, sseResponse } from "./sse.ts";
+import { choice, chunkFrame, contentFrames, KEEP_ALIVE, streamFrames } from "./stream-frames.ts";
+
+const encoder = new TextEncoder();
+
+/** What a streamed scenario needs. */
+export interface StreamRequest {
+  scenario: string;
+  plan: CompletionPlan;
+  /** For `sim/stream-long`: the number of content chunks. */
+  longChunks: number;
+}
+
+/**
+ * The streamed answer of a scenario (the normal stream for a scenario that does not reshape it).
+ *
+ * @example
+ * ```ts
+ * streamAnswer({ scenario: "stream-crlf", plan, longChunks: 0 }).headers.get("content-type");
+ * // "text/event-stream"
+ * ```
+ */
+export function streamAnswer({ scenario, plan, longChunks }: StreamRequest): Response {
+  const headers = { "x-generation-id": plan.id };
+  const opening = [KEEP_ALIVE, ...contentFrames(plan)];
+  /** The keep-alive, the role chunk and the first `n` content pieces. */
+  const partial = (n: number) => opening.slice(0, 2 + n);
+  switch (scenario) {
+    case "slow":
+      return sseResponse(streamFrames(plan), { headers, delayMs: 50, firstDelayMs: 50 });
+    case "stream-usage-on-choice":
+      return sseResponse(streamFrames(plan, { usageOnChoice: true }), { headers });
+    case "stream-error-numeric":
+    case "stream-error-string": {
+      const code = scenario === "stream-error-numeric" ? 502 : "server_error";
+      // "Then the stream ends": no [DONE] after an in-band error.
+      return sseResponse([...partial(3), errorEvent(plan, code)], { headers });
+    }
+    case "stream-finish-error": {
+      const failed = chunkFrame(plan, [choice({ content: "" }, "error")]);
+      return sseResponse([...partial(3), failed, { done: true }], { headers });
+    }
+    case "choice-error": {
+      const failed = chunkFrame(plan, [{
+        ...choice({ content: "" }, "error"),
+        error: CHOICE_ERROR,
+      }]);
+      return sseResponse([...partial(2), failed, { done: true }], { headers });
+    }
+    case "stream-disconnect":
+      return sseResponse(partial(4), { headers, end: "drop" });
+    case "stream-abort":
+      return sseResponse(partial(4), { headers, end: "abort" });
+    case "stream-hang":
+      return sseResponse(partial(2), { headers, end: "hang" });
+    case "stream-keepalive-forever":
+      return eventStreamResponse({ [Symbol.iterator]: keepAlivesForever }, {
+        headers,
+        delayMs: 100,
+      });
+    case "stream-crlf":
+      return sseResponse(streamFrames(plan), { headers, newline: "\r\n", split: 7 });
+    case "stream-invalid-json": {
+      const frames = streamFrames(plan);
+      frames.splice(3, 0, { raw: "data: {not json\n\n" });
+      return sseResponse(frames, { headers });
+    }
+    case "stream-bytes":
+      return sseResponse(streamFrames(plan), {
+        headers,
+        newline: "\r\n",
+        split: "bytes",
+      });
+    case "stream-long":
+      return eventStreamResponse({ [Symbol.iterator]: () => longStreamWrites(plan, longChunks) }, {
+        headers,
+      });
+  }
+  return sseResponse(streamFrames(plan), { headers });
+}
+
+/** The in-band error event: top-level `error` next to the head fields, `finish_reason: "error"`. */
+function errorEvent(plan: CompletionPlan, code: number | string): SseFrame {
+  return chunkFrame(plan, [{
+    index: 0,
+    delta: { content: "" },
+    finish_reason: "error",
+    native_finish_reason: "error",
+  }], {
+    error: {
+      code,
+      message: "Provider returned error",
+      metadata: {
+        raw: JSON.stringify({ error: { message: "stream reset by peer", type: "server_error" } }),
+        provider_name: plan.model.provider,
+      },
+    },
+  });
+}
+
+function* keepAlivesForever(): Generator<Uint8Array, void, undefined> {
+  const bytes = encoder.encode(encodeFrames([KEEP_ALIVE]));
+  while (true) yield bytes;
+}
