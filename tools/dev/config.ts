@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { keyFromMap } from "../../supabase/functions/_shared/llm/environment.ts";
 import type { DevOptions } from "./start-dev.ts";
 
 /** The resolved options, with notes to print about how they were chosen. */
@@ -52,7 +53,8 @@ export function devConfig(
   const apiKey = value("OPENROUTER_API_KEY");
   if (apiKey) options.openRouter = { apiKey, baseUrl: value("OPENROUTER_BASE_URL") };
   const url = value("SUPABASE_URL");
-  const serviceKey = secretKey(value("SUPABASE_SECRET_KEYS")) ?? value("SUPABASE_SERVICE_ROLE_KEY");
+  const serviceKey = keyFromMap(value("SUPABASE_SECRET_KEYS")) ??
+    value("SUPABASE_SERVICE_ROLE_KEY");
   if (url && serviceKey) {
     options.supabase = { url: url.replace(/\/+$/, ""), serviceKey };
   } else if (url) {
@@ -90,16 +92,4 @@ function port(raw: string | undefined, fallback: number, name: string): number {
     throw new RangeError(`Invalid ${name}: "${raw}" is not a port number`);
   }
   return n;
-}
-
-/** The `default` key of `SUPABASE_SECRET_KEYS` (a JSON map), else its first. */
-function secretKey(json: string | undefined): string | undefined {
-  if (!json) return undefined;
-  try {
-    const keys = JSON.parse(json) as Record<string, unknown>;
-    const key = keys.default ?? Object.values(keys)[0];
-    return typeof key === "string" && key ? key : undefined;
-  } catch {
-    return undefined;
-  }
 }

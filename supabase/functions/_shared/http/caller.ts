@@ -7,7 +7,7 @@
  * @module
  */
 import type { SupabaseClient } from "npm:@supabase/supabase-js@2.119.1";
-import { readEnv } from "../llm/environment.ts";
+import { keyFromMap, readEnv } from "../llm/environment.ts";
 
 /** The caller of one request. */
 export interface Caller {
@@ -64,7 +64,7 @@ export function createCallerIdentifier(
 /** Verification through Supabase Auth, or `null` when Supabase is not configured. */
 function supabaseVerifier(): VerifyToken | null {
   const url = readEnv("SUPABASE_URL");
-  const key = readEnv("SUPABASE_ANON_KEY") ?? publishableKey();
+  const key = readEnv("SUPABASE_ANON_KEY") ?? keyFromMap(readEnv("SUPABASE_PUBLISHABLE_KEYS"));
   if (!url || !key) return null;
   let client: Promise<SupabaseClient> | undefined;
   return async (jwt) => {
@@ -76,13 +76,4 @@ function supabaseVerifier(): VerifyToken | null {
     const sub = data.claims.sub;
     return typeof sub === "string" && sub ? sub : null;
   };
-}
-
-function publishableKey(): string | undefined {
-  try {
-    const keys = JSON.parse(readEnv("SUPABASE_PUBLISHABLE_KEYS") ?? "{}") as Record<string, string>;
-    return keys.default ?? Object.values(keys)[0];
-  } catch {
-    return undefined;
-  }
 }

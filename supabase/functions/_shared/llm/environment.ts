@@ -37,13 +37,18 @@ export function environmentConfig(): EnvironmentConfig {
     apiKey: readEnv("OPENROUTER_API_KEY"),
     baseUrl: readEnv("OPENROUTER_BASE_URL"),
     supabaseUrl: readEnv("SUPABASE_URL"),
-    supabaseKey: secretKey(readEnv("SUPABASE_SECRET_KEYS")) ?? readEnv("SUPABASE_SERVICE_ROLE_KEY"),
+    supabaseKey: keyFromMap(readEnv("SUPABASE_SECRET_KEYS")) ??
+      readEnv("SUPABASE_SERVICE_ROLE_KEY"),
     siteUrl: readEnv("OPENROUTER_SITE_URL"),
     appName: readEnv("OPENROUTER_APP_NAME"),
   };
 }
 
-function secretKey(json: string | undefined): string | undefined {
+/**
+ * The `default` key of a JSON key map such as `SUPABASE_SECRET_KEYS` or
+ * `SUPABASE_PUBLISHABLE_KEYS` (`{"default":"sb_secret_…"}`), else its first key.
+ */
+export function keyFromMap(json: string | undefined): string | undefined {
   if (!json) return undefined;
   try {
     const keys = JSON.parse(json) as Record<string, unknown>;
