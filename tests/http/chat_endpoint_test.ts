@@ -42,14 +42,13 @@ const post = (body: string, headers: Record<string, string> = {}) =>
 
 const noAuth = createCallerIdentifier({ verify: null });
 
+/** The non-streaming handler over a service stand-in, with JWT checks off. */
+const chatHandler = (service: ReturnType<typeof fakeService>["service"]) =>
+  createChatHandler({ edgeFunction: "chat", stream: false, service, identify: noAuth });
+
 Deno.test("the chat handler passes the request and the caller's context to the service", async () => {
   const { service, calls } = fakeService(() => Promise.resolve(completion));
-  const handler = createChatHandler({
-    edgeFunction: "chat",
-    stream: false,
-    service,
-    identify: noAuth,
-  });
+  const handler = chatHandler(service);
   const response = await handler(post(
     JSON.stringify({ messages: [{ role: "user", content: "Hi" }], temperature: 0.3 }),
     { "x-request-id": "req_42" },
@@ -70,12 +69,7 @@ Deno.test("the chat handler passes the request and the caller's context to the s
 
 Deno.test("the chat handler answers CORS preflight and refuses other methods", async () => {
   const { service } = fakeService(() => Promise.resolve(completion));
-  const handler = createChatHandler({
-    edgeFunction: "chat",
-    stream: false,
-    service,
-    identify: noAuth,
-  });
+  const handler = chatHandler(service);
   const preflight = await handler(new Request("http://localhost/", { method: "OPTIONS" }));
   assert.equal(preflight.status, 204);
   assert.match(preflight.headers.get("access-control-allow-headers")!, /authorization/);
@@ -85,12 +79,7 @@ Deno.test("the chat handler answers CORS preflight and refuses other methods", a
 
 Deno.test("the chat handler rejects bad input with a 400 JSON error before calling the service", async () => {
   const { service, calls } = fakeService(() => Promise.resolve(completion));
-  const handler = createChatHandler({
-    edgeFunction: "chat",
-    stream: false,
-    service,
-    identify: noAuth,
-  });
+  const handler = chatHandler(service);
   for (
     const [body, type] of [["{oops", "invalid_json"], ["[1]", "invalid_request"], [
       "{}",
@@ -149,12 +138,7 @@ Deno.test("LLM errors map to sensible statuses without leaking account details o
   try {
     for (const [error, status, type] of cases) {
       const { service } = fakeService(() => Promise.reject(error));
-      const handler = createChatHandler({
-        edgeFunction: "chat",
-        stream: false,
-        service,
-        identify: noAuth,
-      });
+      const handler = chatHandler(service);
       const response = await handler(
         post(JSON.stringify({ messages: [{ role: "user", content: "x" }] })),
       );

@@ -23,18 +23,20 @@ async function storedRow(database: TestDatabase, id: string): Promise<Record<str
   return stored;
 }
 
+/** A Supabase sink whose requests the PostgREST stand-in executes on `db`. */
+function supabaseSinkOver(db: TestDatabase, key = SERVICE_KEY) {
+  const postgrest = createPostgrestStandIn(db, { serviceKey: SERVICE_KEY });
+  const sink = createSupabaseSink({ url: "http://supabase.test", key, fetch: postgrest.fetch });
+  return { postgrest, sink };
+}
+
 Deno.test("log sinks write rows that land whole in llm_call_logs", async (t) => {
   await using db = await openTestDatabase();
 
   await t.step(
     "the Supabase sink sends what PostgREST expects and the rows land whole",
     async () => {
-      const postgrest = createPostgrestStandIn(db, { serviceKey: SERVICE_KEY });
-      const sink = createSupabaseSink({
-        url: "http://supabase.test",
-        key: SERVICE_KEY,
-        fetch: postgrest.fetch,
-      });
+      const { postgrest, sink } = supabaseSinkOver(db);
       const rows = [
         logRow(),
         logRow({
@@ -68,12 +70,7 @@ Deno.test("log sinks write rows that land whole in llm_call_logs", async (t) => 
   await t.step(
     "the Supabase sink rejects with a permanent error when PostgREST refuses the rows",
     async () => {
-      const postgrest = createPostgrestStandIn(db, { serviceKey: SERVICE_KEY });
-      const sink = createSupabaseSink({
-        url: "http://supabase.test",
-        key: SERVICE_KEY,
-        fetch: postgrest.fetch,
-      });
+      const { postgrest, sink } = supabaseSinkOver(db);
       const invalid = { ...logRow(), status: "exploded" } as unknown as LLMCallLogRow;
       const error = await sink.write([invalid]).then(() => null, (e) => e);
       assert.ok(error instanceof LogWriteError);
@@ -86,12 +83,7 @@ Deno.test("log sinks write rows that land whole in llm_call_logs", async (t) => 
   await t.step(
     "the Supabase sink rejects a key that is not the service key, without retry",
     async () => {
-      const postgrest = createPostgrestStandIn(db, { serviceKey: SERVICE_KEY });
-      const sink = createSupabaseSink({
-        url: "http://supabase.test",
-        key: "anon",
-        fetch: postgrest.fetch,
-      });
+      const { sink } = supabaseSinkOver(db, "anon");
       const error = await sink.write([logRow()]).then(() => null, (e) => e);
       assert.ok(error instanceof LogWriteError);
       assert.equal(error.retryable, false);
