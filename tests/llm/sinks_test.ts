@@ -77,6 +77,7 @@ Deno.test("log sinks write rows that land whole in llm_call_logs", async (t) => 
       assert.equal(error.retryable, false);
       assert.match(error.message, /HTTP 400/);
       assert.match(error.message, /23514/);
+      assert.deepEqual(postgrest.calls.map((c) => c.status), [400], "sent once, refused once");
     },
   );
 
