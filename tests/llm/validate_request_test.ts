@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { validateRequest } from "../../supabase/functions/_shared/llm/validate-request.ts";
+import {
+  isPlainlyValid,
+  schemaIssues,
+  validateRequest,
+} from "../../supabase/functions/_shared/llm/validate-request.ts";
 
 const PNG_DATA_URL = `data:image/png;base64,${"iVBORw0KGgo".repeat(40)}`;
 
@@ -314,4 +318,116 @@ Deno.test("validateRequest reports every problem, one per field, in document ord
   });
   assert.deepEqual(issues.map((i) => i.field), ["temperature", "top_p", "max_tokens"]);
   for (const issue of issues) assert.ok(issue.message.length > 0, issue.field);
+});
+
+/** A small deterministic generator (mulberry32), so a failure reproduces. */
+function randomSource(seed: number): <T>(items: readonly T[]) => T {
+  let state = seed;
+  const next = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return (items) => items[Math.floor(next() * items.length)];
+}
+
+const ABSENT = Symbol("absent");
+/**
+ * For each field: values the schema accepts, and values near or past its edges. The fast check
+ * knows the first six fields; the others must send a request to zod.
+ */
+const FIELD_VALUES: Record<string, { valid: readonly unknown[]; edge: readonly unknown[] }> = {
+  model: { valid: ["openai/gpt-4o-mini"], edge: ["", 4, null, undefined] },
+  stream: { valid: [true, false], edge: ["true", 0, null] },
+  temperature: { valid: [0, 0.7, 2], edge: [2.0001, -0.1, Number.NaN, Infinity, "1", undefined] },
+  top_p: { valid: [0, 0.5, 1], edge: [1.5, -1, Number.NaN, "0.5"] },
+  max_tokens: {
+    valid: [1, 64, Number.MAX_SAFE_INTEGER],
+    edge: [0, -1, 1.5, 2 ** 53, "64", null],
+  },
+  max_completion_tokens: { valid: [1, 4096], edge: [0, 2.5] },
+  usage: { valid: [{ include: true }], edge: [] },
+  seed: { valid: [7], edge: [1.5] },
+};
+const MESSAGE_VALUES = {
+  role: { valid: ["system", "developer", "user", "assistant"], edge: ["tool", "bot", "", 1] },
+  content: { valid: ["Hi", ""], edge: [null, 3, [{ type: "text", text: "Hi" }], [], {}] },
+  name: { valid: ["ann"], edge: ["", 5, null] },
+  tool_call_id: { valid: ["call_1"], edge: [7] },
+};
+
+type Pick = ReturnType<typeof randomSource>;
+
+/** Absent half the time (or never, for `required`), else mostly valid, sometimes an edge. */
+function fieldValue(pick: Pick, values: { valid: readonly unknown[]; edge: readonly unknown[] }) {
+  const roll = pick([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  if (roll < 5) return ABSENT;
+  return roll < 9 || values.edge.length === 0 ? pick(values.valid) : pick(values.edge);
+}
+
+function generatedMessage(pick: Pick): unknown {
+  const message: Record<string, unknown> = {};
+  for (const [key, values] of Object.entries(MESSAGE_VALUES)) {
+    const required = key === "role" || key === "content";
+    const value = required && pick([true, true, true, true, true, true, true, true, true, false])
+      ? pick(pick([0, 0, 0, 0, 1]) ? values.edge : values.valid)
+      : fieldValue(pick, values);
+    if (value !== ABSENT) message[key] = value;
+  }
+  return pick([message, message, message, message, message, message, null, "Hi", new Map()]);
+}
+
+function generatedRequest(pick: Pick): object {
+  const request: Record<string, unknown> = {};
+  const messages = Array.from(
+    { length: pick([0, 1, 1, 1, 2, 2, 3]) },
+    () => generatedMessage(pick),
+  );
+  const shape = pick(["array", "array", "array", "array", "array", "absent", "object", "string"]);
+  if (shape === "array") request.messages = messages;
+  else if (shape === "object") request.messages = { 0: messages[0] };
+  else if (shape === "string") request.messages = "hello";
+  for (const [field, values] of Object.entries(FIELD_VALUES)) {
+    const value = fieldValue(pick, values);
+    if (value !== ABSENT) request[field] = value;
+  }
+  return pick([request, request, request, request, Object.assign(Object.create(null), request)]);
+}
+
+Deno.test("the fast check never accepts a request the zod schema rejects", () => {
+  const pick = randomSource(20261126);
+  let plain = 0;
+  for (let i = 0; i < 100_000; i++) {
+    const request = generatedRequest(pick);
+    if (!isPlainlyValid(request)) continue;
+    plain++;
+    assert.deepEqual(schemaIssues(request), [], JSON.stringify(request));
+  }
+  // The generator must reach both sides, or the comparison proves nothing.
+  assert.ok(plain > 400, `only ${plain} generated requests took the fast path`);
+  assert.ok(plain < 90_000, `${plain} generated requests took the fast path`);
+});
+
+Deno.test("the fast check takes the everyday request and leaves everything unusual to zod", () => {
+  const messages = [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }];
+  assert.equal(isPlainlyValid({ model: "m", messages, temperature: 0.2, max_tokens: 9 }), true);
+  assert.equal(isPlainlyValid({ messages, stream: true, top_p: 1 }), true);
+  assert.equal(isPlainlyValid({ messages: [{ role: "user", content: "Hi", name: "ann" }] }), true);
+  for (
+    const unusual of [
+      { messages, usage: { include: true } },
+      { messages, temperature: undefined },
+      { messages: [{ role: "tool", content: "{}", tool_call_id: "c" }] },
+      { messages: [{ role: "user", content: [{ type: "text", text: "Hi" }] }] },
+      { messages: [] },
+      { model: "m" },
+      Object.assign(Object.create(null), { messages }),
+    ]
+  ) {
+    assert.equal(isPlainlyValid(unusual), false, JSON.stringify(unusual));
+  }
+  // What the fast check leaves alone, zod still accepts or rejects as before.
+  assert.deepEqual(validateRequest({ messages, usage: { include: true } }), []);
+  assert.deepEqual(validateRequest({ messages: [] }).map((i) => i.field), ["messages"]);
 });
