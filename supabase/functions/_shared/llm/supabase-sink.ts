@@ -52,18 +52,15 @@ export function createSupabaseSink(options: SupabaseSinkOptions): LogSink {
   };
   return {
     async write(rows, { signal } = {}) {
-      let body: string;
-      try {
-        body = rowsJson(rows);
-      } catch (error) {
-        throw new LogWriteError(`The rows cannot be serialised as JSON: ${String(error)}`, false, {
-          cause: error,
-        });
-      }
       let response: Response;
       let text: string;
       try {
-        response = await fetchImpl(endpoint, { method: "POST", headers, body, signal });
+        response = await fetchImpl(endpoint, {
+          method: "POST",
+          headers,
+          body: rowsJson(rows),
+          signal,
+        });
         text = await response.text();
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
