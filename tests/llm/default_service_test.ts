@@ -4,7 +4,7 @@ import { startOpenRouterSimulator } from "../../tools/openrouter-simulator/mod.t
 import { createPostgrestStandIn } from "../../tools/supabase-local/postgrest-stand-in.ts";
 import { openTestDatabase } from "../harness/database.ts";
 
-Deno.test("llmService, configured from the environment on first use, answers and logs through the Data API", async () => {
+Deno.test("llmService, configured from the environment on first use, answers and logs through supabase-js", async () => {
   await using db = await openTestDatabase();
   await using sim = await startOpenRouterSimulator();
   const serviceKey = "sb_secret_default_service_test_0123456789";

@@ -3,8 +3,6 @@ import { type LLMCallLogRow, LOG_COLUMNS } from "../../supabase/functions/_share
 import { LogWriteError } from "../../supabase/functions/_shared/llm/log-writer.ts";
 import { createSqlSink } from "../../supabase/functions/_shared/llm/sql-sink.ts";
 import { createSupabaseSink } from "../../supabase/functions/_shared/llm/supabase-sink.ts";
-import { rememberRowJson } from "../../supabase/functions/_shared/llm/row-json.ts";
-import { createClient } from "@supabase/supabase-js";
 import { openTestDatabase, type TestDatabase } from "../harness/database.ts";
 import { createPostgrestStandIn } from "../../tools/supabase-local/postgrest-stand-in.ts";
 import { logRow } from "../fixtures/log-rows.ts";
@@ -93,49 +91,6 @@ Deno.test("log sinks write rows that land whole in llm_call_logs", async (t) => 
       assert.match(error.message, /HTTP 401/);
     },
   );
-
-  await t.step(
-    "the Supabase sink sends the request supabase-js sends for .insert(rows)",
-    async () => {
-      const sent: Request[] = [];
-      const capture: typeof fetch = (input, init) => {
-        sent.push(new Request(input, init));
-        return Promise.resolve(new Response(null, { status: 201 }));
-      };
-      const rows = [logRow(), logRow({ status: "failed", error_type: "timeout" })];
-      await createSupabaseSink({ url: "http://supabase.test/", key: SERVICE_KEY, fetch: capture })
-        .write(rows);
-      const client = createClient("http://supabase.test", SERVICE_KEY, {
-        auth: { persistSession: false, autoRefreshToken: false },
-        global: { fetch: capture },
-      });
-      const { error } = await client.from("llm_call_logs").insert(rows);
-      assert.equal(error, null);
-
-      const [ours, theirs] = sent;
-      assert.equal(ours.method, theirs.method);
-      const [ourUrl, theirUrl] = [new URL(ours.url), new URL(theirs.url)];
-      assert.equal(ourUrl.origin + ourUrl.pathname, theirUrl.origin + theirUrl.pathname);
-      const columns = (url: URL) => url.searchParams.get("columns")!.split(",").sort();
-      // supabase-js lists the keys the rows have; every row has every column.
-      assert.deepEqual(columns(ourUrl), columns(theirUrl));
-      for (const header of ["apikey", "authorization", "content-type", "prefer"]) {
-        assert.equal(ours.headers.get(header), theirs.headers.get(header), header);
-      }
-      assert.deepEqual(await ours.json(), await theirs.json());
-    },
-  );
-
-  await t.step("the Supabase sink sends each row's remembered text as it is", async () => {
-    const { postgrest, sink } = supabaseSinkOver(db);
-    const row = logRow();
-    // A row is remembered with the text its preparation made; the body carries that text.
-    rememberRowJson(row, JSON.stringify({ ...row, completion_text: "as prepared" }));
-    await sink.write([row]);
-    assert.equal(postgrest.calls[0].status, 201);
-    const stored = await storedRow(db, row.id);
-    assert.equal(stored.completion_text, "as prepared");
-  });
 
   await t.step("the Supabase sink reports an unreachable database as retryable", async () => {
     const sink = createSupabaseSink({

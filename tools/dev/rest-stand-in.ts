@@ -1,6 +1,6 @@
 /**
  * `/rest/v1/*` of the local gateway: the project's PostgREST stand-in (the one the tests use)
- * over the local database, so the functions' Supabase sink inserts rows through the Data API
+ * over the local database, so the functions' Supabase sink inserts rows through supabase-js
  * exactly as it does against a real project.
  *
  * @module

@@ -1,7 +1,7 @@
 /**
  * A stand-in for PostgREST's insert path, so the Supabase sink can be tested without Docker.
  *
- * It receives exactly the HTTP request supabase-js (and the Supabase sink) sends (`POST /rest/v1/<table>?columns=…`
+ * It receives exactly the HTTP request supabase-js sends (`POST /rest/v1/<table>?columns=…`
  * with `apikey` and `Authorization` headers and a JSON body) and executes it on the real table
  * the way PostgREST does: one transaction, `SET LOCAL role` from the key, then
  * `INSERT … SELECT … FROM json_to_recordset($1) AS _(<column type>, …)` over the listed columns.

@@ -13,7 +13,6 @@
  */
 import { isRecord } from "./json.ts";
 import type { LLMCallLogRow } from "./log-row.ts";
-import { rememberRowJson } from "./row-json.ts";
 
 /** Strings at least this long that look like base64 payloads are replaced. */
 const MIN_PAYLOAD_LENGTH = 256;
@@ -45,19 +44,14 @@ export interface SanitizeOptions {
  * API key masked. Values that are not JSON (`Date`, `bigint`, functions, cycles, `NaN`) are
  * converted or dropped as `JSON.stringify` would, without throwing. The input is not modified;
  * when nothing needs cleaning it is returned as it is (rows are built from the service's own
- * snapshots, so no caller holds a reference into them), and its JSON text is remembered for
- * the sinks.
+ * snapshots, so no caller holds a reference into them).
  */
 export async function sanitizeRow(
   row: LLMCallLogRow,
   options: SanitizeOptions = {},
 ): Promise<LLMCallLogRow> {
   const secret = options.apiKey && options.apiKey.length >= 8 ? options.apiKey : undefined;
-  const json = safeJson(row, secret);
-  if (json !== undefined) {
-    rememberRowJson(row, json);
-    return row;
-  }
+  if (isAlreadySafe(row, secret)) return row;
   const payloads: Payload[] = [];
   const ancestors = new Set<object>();
   const walk = (input: unknown, depth: number, mediaHint?: string): unknown => {
@@ -107,19 +101,19 @@ export async function sanitizeRow(
 
 /**
  * The common case, checked in one pass over the serialised row: nothing to replace, so the row
- * itself is stored (only the full walk cuts values nested deeper than {@link MAX_DEPTH}), and
- * its text is returned. `JSON.stringify` writes NUL as `\u0000` and a lone surrogate as
- * `\udxxx`; text that merely looks like those, a `base64,` or an `input_audio` anywhere, or a
- * value it cannot serialise, returns `undefined`: the row takes the full walk.
+ * itself is stored (only the full walk cuts values nested deeper than {@link MAX_DEPTH}).
+ * `JSON.stringify` writes
+ * NUL as `\u0000` and a lone surrogate as `\udxxx`; text that merely looks like those, a
+ * `base64,` or an `input_audio` anywhere, or a value it cannot serialise, takes the full walk.
  */
-function safeJson(row: LLMCallLogRow, secret: string | undefined): string | undefined {
+function isAlreadySafe(row: LLMCallLogRow, secret: string | undefined): boolean {
   let json: string;
   try {
     json = JSON.stringify(row);
   } catch {
-    return undefined; // a bigint, a cycle, a throwing getter
+    return false; // a bigint, a cycle, a throwing getter
   }
-  return SUSPECT.test(json) || (secret && json.includes(secret)) ? undefined : json;
+  return !SUSPECT.test(json) && !(secret && json.includes(secret));
 }
 
 /** A property whose getter throws is dropped, like a value whose `toJSON` throws. */

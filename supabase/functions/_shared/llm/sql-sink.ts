@@ -2,16 +2,14 @@
  * A sink over a direct Postgres connection: PGlite in tests and local runs, or a server
  * connection such as Edge Functions' `SUPABASE_DB_URL` through any client.
  *
- * A batch is one statement, shaped like PostgREST's: the rows travel as one JSON parameter, made
- * of each row's text as it was serialised when the row was prepared, and `json_populate_recordset`
- * maps them onto the table's own column types (the `json` variant: the array is only parsed
- * once, not converted to `jsonb` first).
+ * A batch is one statement, shaped like PostgREST's: the rows travel as one JSON parameter and
+ * `json_populate_recordset` maps them onto the table's own column types (the `json` variant: the
+ * array is only parsed once, not converted to `jsonb` first).
  *
  * @module
  */
 import { LOG_COLUMNS, LOG_TABLE } from "./log-row.ts";
 import { type LogSink, LogWriteError } from "./log-writer.ts";
-import { rowsJson } from "./row-json.ts";
 
 /** Runs one statement with positional parameters, as `pglite.query` and `sql.unsafe` do. */
 export type SqlQuery = (text: string, params: unknown[]) => Promise<unknown>;
@@ -36,7 +34,7 @@ export function createSqlSink(query: SqlQuery): LogSink {
   return {
     async write(rows) {
       try {
-        await query(INSERT_ROWS_SQL, [rowsJson(rows)]);
+        await query(INSERT_ROWS_SQL, [JSON.stringify(rows)]);
       } catch (error) {
         const code = sqlState(error);
         const message = error instanceof Error ? error.message : String(error);
