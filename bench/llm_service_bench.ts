@@ -80,6 +80,24 @@ Deno.bench({
   },
 });
 
+// Not a competitor, a floor: any logger must see each chunk in JavaScript. This reads the raw
+// body with the cheapest reader there is (BYOB into one reused buffer) and does nothing else.
+Deno.bench({
+  name: "raw fetch, every chunk seen in JavaScript (BYOB, no logging)",
+  group: "streamCompletion, 2,000 chunks",
+  ...quick,
+  async fn() {
+    const body = (await raw({ ...long, stream: true, usage: { include: true } })).body!;
+    const reader = body.getReader({ mode: "byob" });
+    let buffer = new ArrayBuffer(16_384);
+    while (true) {
+      const { done, value } = await reader.read(new Uint8Array(buffer));
+      if (done || !value) break;
+      buffer = value.buffer as ArrayBuffer;
+    }
+  },
+});
+
 /** Reads a body chunk by chunk, as an SSE client or Deno.serve relaying a stream does. */
 async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
   const reader = body.getReader();
