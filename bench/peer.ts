@@ -27,8 +27,13 @@ export async function startPeers(): Promise<Peers> {
   };
 }
 
+/**
+ * Starts one peer with this Deno, or with the one `BENCH_PEER_DENO` names: benching under the
+ * Edge Runtime's Deno 2.1 while the peers run on a current Deno keeps the comparison about the
+ * caller's side (2.1's own server is slower to stream, which would hide it).
+ */
 async function startPeer(role: string): Promise<{ url: string; close(): Promise<void> }> {
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.env.get("BENCH_PEER_DENO") || Deno.execPath(), {
     // The peers import nothing from npm, so they need no lock file; without one they also start
     // under Deno 2.1 (the Edge Runtime's), which cannot read this lock file's format.
     args: ["run", "-A", "--no-lock", new URL(import.meta.url).pathname, role],
