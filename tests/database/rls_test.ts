@@ -6,6 +6,7 @@ import {
   type TestDatabase,
 } from "../harness/database.ts";
 import type { LLMCallLogRow } from "../../supabase/functions/_shared/llm/log-row.ts";
+import { logRow } from "../fixtures/log-rows.ts";
 
 const alice = "00000000-0000-4000-8000-00000000a11c";
 const bob = "00000000-0000-4000-8000-000000000b0b";
@@ -46,40 +47,16 @@ const seeded: ReadonlyArray<readonly [string, string | null]> = [
 ];
 const everyRequest = seeded.map(([request]) => request).sort();
 
-function logRow(requestId: string, userId: string | null): LLMCallLogRow {
-  return {
-    id: crypto.randomUUID(),
-    created_at: new Date().toISOString(),
-    completed_at: new Date().toISOString(),
+/** A logged call made for `userId`, told apart by its request id. */
+function callBy(requestId: string, userId: string | null): LLMCallLogRow {
+  const now = new Date().toISOString();
+  return logRow({
+    created_at: now,
+    completed_at: now,
     request_id: requestId,
-    edge_function: "chat",
     user_id: userId,
-    method_type: "chat_completion",
-    model: "openai/gpt-4o-mini",
-    response_model: "openai/gpt-4o-mini-2024-07-18",
-    provider: "OpenAI",
     generation_id: `gen-${requestId}`,
-    status: "completed",
-    request_messages: [{ role: "user", content: "Hi" }],
-    request_params: { temperature: 0 },
-    response_body: { id: `gen-${requestId}`, choices: [] },
-    completion_text: "Hello",
-    finish_reason: "stop",
-    prompt_tokens: 8,
-    completion_tokens: 2,
-    total_tokens: 10,
-    cached_tokens: null,
-    reasoning_tokens: null,
-    cost_usd: "0.00000735",
-    cost_source: "provider",
-    response_time_ms: 420,
-    time_to_first_token_ms: null,
-    http_status: 200,
-    error_type: null,
-    error_message: null,
-    error_details: null,
-    metadata: { feature: "rls-test" },
-  };
+  });
 }
 
 /** Inserts rows the way the log writer does: one JSON parameter mapped onto the row type. */
@@ -95,7 +72,7 @@ function insertRows(tx: Queryable, rows: LLMCallLogRow[]): Promise<unknown[]> {
 async function seededDatabase(): Promise<TestDatabase> {
   const db = await openTestDatabase();
   try {
-    await insertRows(db, seeded.map(([request, userId]) => logRow(request, userId)));
+    await insertRows(db, seeded.map(([request, userId]) => callBy(request, userId)));
   } catch (error) {
     await db.close();
     throw error;
@@ -146,12 +123,12 @@ Deno.test("only the service role inserts; everyone else gets permission denied",
   await using db = await seededDatabase();
   for (const caller of [anon, asAlice, asMallory, asAdmin]) {
     await assert.rejects(
-      caller.run(db, (tx) => insertRows(tx, [logRow(`by-${caller.name}`, alice)])),
+      caller.run(db, (tx) => insertRows(tx, [callBy(`by-${caller.name}`, alice)])),
       permissionDenied,
       caller.name,
     );
   }
-  const inserted = await serviceRole.run(db, (tx) => insertRows(tx, [logRow("service-1", alice)]));
+  const inserted = await serviceRole.run(db, (tx) => insertRows(tx, [callBy("service-1", alice)]));
   assert.equal(inserted.length, 1);
   assert.deepEqual(await visibleRequests(db, asAlice), ["alice-1", "alice-2", "service-1"]);
 });
