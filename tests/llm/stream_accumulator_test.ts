@@ -492,6 +492,58 @@ for (const [name, transcript] of Object.entries(STREAMS)) {
   });
 }
 
+// Several times longer than the bytes the accumulator gathers before it parses (64 KiB), with
+// the first token only after the first 64 KiB.
+const LONG_DELTAS = Array.from({ length: 1_500 }, (_, i) => `wörd ${i} — 你好 👋 `);
+const LONG: Transcript = {
+  frames: [
+    ...Array.from({ length: 3_000 }, () => KEEPALIVE),
+    ROLE,
+    ...LONG_DELTAS.map((c) => chunk({ content: c })),
+    STOP,
+    FINAL_USAGE,
+    DONE,
+  ],
+  firstToken: 3_001,
+};
+
+Deno.test("StreamAccumulator reads a stream many blocks long the same however it arrives", async (t) => {
+  const bytes = bytesOf(LONG);
+  assert.ok(bytes.length > 5 * 65_536 && firstTokenBytes(LONG)![0] > 65_536);
+  const expected = content(feed([bytes]));
+  assert.equal(expected.completionText, LONG_DELTAS.join(""));
+  assert.equal(expected.done, true);
+
+  await t.step("one event per chunk", () => {
+    const chunks = LONG.frames.map((f) => encoder.encode(f));
+    const summary = feed(chunks);
+    assert.deepEqual(content(summary), expected);
+    assertFirstTokenAt(summary, LONG, chunks, "one event per chunk");
+  });
+
+  await t.step("random chunkings, some chunks larger than a block", () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const random = prng(seed * 104_729);
+      const maxChunk = [7, 300, 4_096, 150_000][seed % 4];
+      const chunks = splitAt(bytes, randomCuts(bytes.length, random, maxChunk));
+      const summary = feed(chunks);
+      assert.deepEqual(content(summary), expected, `seed ${seed}`);
+      assertFirstTokenAt(summary, LONG, chunks, `seed ${seed}`);
+    }
+  });
+
+  await t.step("asked for its progress in the middle", () => {
+    const accumulator = new StreamAccumulator();
+    const half = LONG.firstToken! + 700;
+    LONG.frames.slice(0, half).forEach((f, i) => accumulator.feed(encoder.encode(f), i));
+    const partial = accumulator.summary();
+    assert.equal(partial.firstTokenAt, LONG.firstToken);
+    assert.ok(LONG_DELTAS.join("").startsWith(partial.completionText!));
+    LONG.frames.slice(half).forEach((f, i) => accumulator.feed(encoder.encode(f), half + i));
+    assert.deepEqual(content(accumulator.finish()), expected);
+  });
+});
+
 Deno.test("StreamAccumulator keeps every multi-byte character intact when a chunk ends inside it", () => {
   const frame = chunk({ content: TEXT });
   const bytes = encoder.encode(frame);

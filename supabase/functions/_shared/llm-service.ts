@@ -56,6 +56,9 @@ export { createSqlSink, INSERT_ROWS_SQL, type SqlQuery } from "./llm/sql-sink.ts
 export type { RedactHook } from "./llm/call-recorder.ts";
 export type { LLMServiceOptions } from "./llm/service-config.ts";
 
+/** How a call ended, but for when: the service takes the time as it records. */
+type EndedCall = Omit<CallOutcome, "endedAt" | "endedMono">;
+
 /**
  * Proxies OpenRouter's chat completions API and logs each call to `llm_call_logs`.
  *
@@ -228,7 +231,7 @@ export class LLMService {
   }
 
   /** Queues the failed call's row and returns the error to throw. */
-  #fail(call: CallStart, error: LLMError, extra: Partial<CallOutcome> = {}): LLMError {
+  #fail(call: CallStart, error: LLMError, extra: Partial<EndedCall> = {}): LLMError {
     this.#record(call, {
       status: error instanceof LLMCancelledError ? "cancelled" : "failed",
       ...extra,
@@ -237,11 +240,16 @@ export class LLMService {
     return error;
   }
 
-  #record(call: CallStart, outcome: Omit<CallOutcome, "endedAt" | "endedMono">): Promise<void> {
+  /** Records how the call ended now; a function is asked for the details when the row is made. */
+  #record(call: CallStart, outcome: EndedCall | (() => EndedCall)): Promise<void> {
     const ended = { endedAt: this.#options.now?.() ?? Date.now(), endedMono: performance.now() };
     const { metadata } = call.context;
     const metadataSnapshot = metadata === undefined ? undefined : snapshot(metadata);
-    return this.#config().recorder.record(call, { ...outcome, ...ended, metadataSnapshot });
+    const recorder = this.#config().recorder;
+    if (typeof outcome !== "function") {
+      return recorder.record(call, { ...outcome, ...ended, metadataSnapshot });
+    }
+    return recorder.record(call, () => ({ ...outcome(), ...ended, metadataSnapshot }));
   }
 
   #keepAlive(promise: Promise<unknown>): void {

@@ -14,6 +14,12 @@ import type { LogWriter } from "./log-writer.ts";
 import { estimateCost, type ModelPriceList } from "./pricing.ts";
 import { sanitizeRow } from "./sanitize-row.ts";
 
+/**
+ * How a call ended, or a function that says so when the row is prepared: a stream's outcome
+ * is read from its events then, so parsing them never delays the stream's reader.
+ */
+export type RecordedOutcome = CallOutcome | (() => CallOutcome);
+
 /** Rewrites a row before it is stored (mask, drop or hash what must not be kept). */
 export type RedactHook = (row: LLMCallLogRow) => LLMCallLogRow | Promise<LLMCallLogRow>;
 
@@ -46,7 +52,7 @@ const ROWS_PER_SLICE = 25;
 
 /** Calls recorded within one batch window, and the promise that settles once they landed. */
 interface Batch {
-  calls: { start: CallStart; outcome: CallOutcome }[];
+  calls: { start: CallStart; outcome: RecordedOutcome }[];
   landed: Promise<void>;
   resolve(): void;
   timer?: ReturnType<typeof setTimeout>;
@@ -69,7 +75,7 @@ export class CallRecorder {
    * batch opened, never rejects and settles once every row of the batch is written or handed
    * to the fallback.
    */
-  record(start: CallStart, outcome: CallOutcome): Promise<void> {
+  record(start: CallStart, outcome: RecordedOutcome): Promise<void> {
     const batch = this.#open ??= this.#openBatch();
     batch.calls.push({ start, outcome });
     return batch.landed;
@@ -100,7 +106,10 @@ export class CallRecorder {
     if (!batch) return;
     this.#open = null;
     clearTimeout(batch.timer);
-    for (const { start, outcome } of batch.calls) this.#lost(start, outcome, reason);
+    for (const { start, outcome } of batch.calls) {
+      const settled = this.#settle(start, outcome);
+      if (settled) this.#lost(start, settled, reason);
+    }
     this.#unfinished.delete(batch.landed);
     batch.resolve();
   }
@@ -111,7 +120,9 @@ export class CallRecorder {
     for (let i = 0; i < batch.calls.length; i++) {
       // Yield now and then, so a large batch never holds up the calls still in flight.
       if (i > 0 && i % ROWS_PER_SLICE === 0) await new Promise((resolve) => setTimeout(resolve, 0));
-      const { start, outcome } = batch.calls[i];
+      const { start } = batch.calls[i];
+      const outcome = this.#settle(start, batch.calls[i].outcome);
+      if (!outcome) continue;
       prepared.push(
         this.#prepare(start, outcome).catch((error) => this.#lost(start, outcome, error)),
       );
@@ -148,6 +159,21 @@ export class CallRecorder {
       }
       stripped.metadata = { redact_error: error instanceof Error ? error.message : String(error) };
       return stripped;
+    }
+  }
+
+  /**
+   * Reads a deferred outcome. If reading it throws (a bug), the call is printed through the
+   * fallback as a failure without the outcome's details, and `null` is returned.
+   */
+  #settle(start: CallStart, recorded: RecordedOutcome): CallOutcome | null {
+    if (typeof recorded !== "function") return recorded;
+    try {
+      return recorded();
+    } catch (error) {
+      const now = { endedAt: Date.now(), endedMono: performance.now() };
+      this.#lost(start, { status: "failed", ...now }, error);
+      return null;
     }
   }
 

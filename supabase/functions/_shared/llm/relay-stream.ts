@@ -1,8 +1,9 @@
 /**
  * Turns an upstream SSE response into the `Response` the caller returns, logging it on the way.
  *
- * The body is the upstream's, chunk for chunk; the accumulator watches a copy of each chunk;
- * when the body ends, however it ends, the call's outcome is recorded once. The promise that
+ * The body is the upstream's, chunk for chunk; the accumulator keeps a copy of each chunk;
+ * when the body ends, however it ends, the call is recorded once, and its events are read when
+ * its row is made, after the reader has had the end of the body. The promise that
  * keeps the worker alive is registered before the `Response` is handed out.
  *
  * @module
@@ -13,6 +14,9 @@ import { observeStream, type StreamEnd } from "./observed-stream.ts";
 import { StreamAccumulator } from "./stream-accumulator.ts";
 import { judgeStream } from "./stream-outcome.ts";
 
+/** A streamed call's outcome, but for when it ended: the service takes the time. */
+export type StreamOutcome = Omit<CallOutcome, "endedAt" | "endedMono">;
+
 /** What {@link relayStream} needs from the service. */
 export interface RelayOptions {
   /** The log row id, also sent to the client as `X-LLM-Log-Id`. */
@@ -21,8 +25,11 @@ export interface RelayOptions {
   response: Response;
   /** Aborts the upstream request. */
   abortUpstream(reason: unknown): void;
-  /** Records the call's outcome; settles once its row is written or handed to the fallback. */
-  record(outcome: Omit<CallOutcome, "endedAt" | "endedMono">): Promise<void>;
+  /**
+   * Records the call's outcome, or a function that reads it when the row is made; settles once
+   * its row is written or handed to the fallback.
+   */
+  record(outcome: StreamOutcome | (() => StreamOutcome)): Promise<void>;
   keepAlive(promise: Promise<unknown>): void;
   idleTimeoutMs: number;
   totalTimeoutMs: number;
@@ -37,10 +44,10 @@ export function relayStream(options: RelayOptions): Response {
   // Registered now, before the Response is handed out; settles once the row has landed.
   let markEnded!: (written: Promise<void>) => void;
   options.keepAlive(new Promise<void>((resolve) => markEnded = resolve));
-  const onEnd = (end: StreamEnd): Error | undefined => {
+  const judge = (end: StreamEnd) => {
     const summary = end.kind === "eof" ? accumulator.finish() : accumulator.summary();
     const verdict = judgeStream(end, summary);
-    const written = options.record({
+    const outcome: StreamOutcome = {
       status: verdict.status,
       httpStatus: response.status,
       body: summary.responseBody,
@@ -50,12 +57,20 @@ export function relayStream(options: RelayOptions): Response {
       generationId,
       firstTokenMono: summary.firstTokenAt,
       error: verdict.error,
-    });
-    markEnded(written);
+    };
+    return { outcome, error: verdict.error };
+  };
+  const onEnd = (end: StreamEnd): Error | undefined => {
     // Only a timeout needs telling: the client sees how an upstream body ended, a cancel came
-    // from the client itself, and an abort of the caller's signal just ends the body.
-    const error = verdict.error;
-    if (!error || (end.kind !== "idle-timeout" && end.kind !== "total-timeout")) return undefined;
+    // from the client itself, and an abort of the caller's signal just ends the body. Every
+    // other end is read when the row is made, so the reader never waits for the parsing.
+    if (end.kind !== "idle-timeout" && end.kind !== "total-timeout") {
+      markEnded(options.record(() => judge(end).outcome));
+      return undefined;
+    }
+    const { outcome, error } = judge(end);
+    markEnded(options.record(outcome));
+    if (!error) return undefined;
     const init = { ...error, logId };
     return error.type === "timeout"
       ? new LLMTimeoutError(error.message, init)

@@ -3,6 +3,13 @@
 /**
  * Reassembles a streamed completion from the raw bytes of OpenRouter's SSE stream.
  *
+ * Feeding is cheap: a chunk's bytes are copied into a block and its arrival time noted, and
+ * nothing is parsed until a block is full or the summary is asked for. Parsing a block at once
+ * (one decode, one framing pass) costs less than parsing chunk by chunk, and a caller reading the
+ * stream does not wait for the parsing of its last block, which happens when the log row is made.
+ * Arrival times are kept per chunk until the first token has been found, so the time to first
+ * token is that of the chunk that completed the first token's event, as if parsed on arrival.
+ *
  * Framing is left to `eventsource-parser` (comments such as `: OPENROUTER PROCESSING`, CRLF or
  * LF, events split anywhere); a streaming `TextDecoder` keeps multi-byte characters split across
  * network chunks intact. Each event is read tolerantly: usage may ride on any chunk (the last
@@ -18,6 +25,10 @@ import { TextBuilder } from "./text-builder.ts";
 
 const MAX_INVALID_SAMPLES = 5;
 const MAX_SAMPLE_LENGTH = 500;
+/** Bytes gathered before they are parsed: about 200 events of a typical stream. */
+const BLOCK_BYTES = 65_536;
+/** Event fields kept from the first event that has them. */
+const META_KEYS = ["id", "model", "provider", "created", "system_fingerprint"] as const;
 
 interface ToolCallParts {
   id: string | null;
@@ -58,6 +69,12 @@ export class StreamAccumulator {
   #decoder = new TextDecoder();
   #parser: EventSourceParser;
   #chunkAt = 0;
+  /** Bytes fed and not parsed yet. */
+  #block: Uint8Array | null = null;
+  #blockLength = 0;
+  /** While no first token has been found: where each unparsed chunk ends, and when it came. */
+  #chunkEnds: number[] = [];
+  #chunkTimes: number[] = [];
   #meta: Record<string, Json> = {};
   #choices = new Map<number, ChoiceParts>();
   #usage: unknown = null;
@@ -71,20 +88,35 @@ export class StreamAccumulator {
     this.#parser = createParser({ onEvent: (event) => this.#onData(event.data) });
   }
 
-  /** Feeds one network chunk that arrived at `arrivedAt` (`performance.now()`). */
+  /**
+   * Takes one network chunk that arrived at `arrivedAt` (`performance.now()`). The bytes are
+   * copied: the caller may reuse or hand on the chunk afterwards.
+   */
   feed(chunk: Uint8Array, arrivedAt: number): void {
-    this.#chunkAt = arrivedAt;
-    this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
+    if (this.#blockLength + chunk.byteLength > BLOCK_BYTES) this.#parsePending();
+    if (chunk.byteLength > BLOCK_BYTES) {
+      this.#parse(chunk, arrivedAt);
+      return;
+    }
+    this.#block ??= new Uint8Array(BLOCK_BYTES);
+    this.#block.set(chunk, this.#blockLength);
+    this.#blockLength += chunk.byteLength;
+    if (this.#firstTokenAt === null) {
+      this.#chunkEnds.push(this.#blockLength);
+      this.#chunkTimes.push(arrivedAt);
+    }
   }
 
   /** Flushes a final event that lacked its blank line, then summarises. */
   finish(): StreamSummary {
+    this.#parsePending();
     this.#parser.feed(this.#decoder.decode() + "\n\n");
     return this.summary();
   }
 
   /** What has been received so far. */
   summary(): StreamSummary {
+    this.#parsePending();
     const first = this.#choices.get(Math.min(...this.#choices.keys()));
     return {
       responseBody: this.#responseBody(),
@@ -95,6 +127,28 @@ export class StreamAccumulator {
       done: this.#done,
       firstTokenAt: this.#firstTokenAt,
     };
+  }
+
+  /** Parses the gathered bytes: chunk by chunk until the first token is found, then at once. */
+  #parsePending(): void {
+    const block = this.#block;
+    const length = this.#blockLength;
+    if (!block || length === 0) return;
+    const ends = this.#chunkEnds;
+    let start = 0;
+    for (let i = 0; i < ends.length && this.#firstTokenAt === null; i++) {
+      this.#parse(block.subarray(start, ends[i]), this.#chunkTimes[i]);
+      start = ends[i];
+    }
+    if (start < length) this.#parse(block.subarray(start, length), this.#chunkAt);
+    this.#blockLength = 0;
+    ends.length = 0;
+    this.#chunkTimes.length = 0;
+  }
+
+  #parse(bytes: Uint8Array, arrivedAt: number): void {
+    this.#chunkAt = arrivedAt;
+    this.#parser.feed(this.#decoder.decode(bytes, { stream: true }));
   }
 
   #onData(data: string): void {
@@ -110,7 +164,7 @@ export class StreamAccumulator {
       return;
     }
     if (!isRecord(event)) return this.#recordInvalid(data);
-    for (const key of ["id", "model", "provider", "created", "system_fingerprint"]) {
+    for (const key of META_KEYS) {
       if (this.#meta[key] === undefined && event[key] != null) this.#meta[key] = event[key] as Json;
     }
     if (event.usage != null) this.#usage = event.usage;
