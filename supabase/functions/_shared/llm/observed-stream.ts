@@ -113,25 +113,22 @@ export function observeStream(
       );
       idleTimer = setTimeout(checkIdle, idleTimeoutMs);
     },
-    async pull(c) {
-      let chunk: Uint8Array | null;
-      try {
-        chunk = await source.read();
-      } catch (error) {
+    pull(c) {
+      return source.read().then((chunk) => {
+        if (ended) return;
+        if (chunk === null) {
+          end({ kind: "eof" }, false);
+          c.close();
+          return;
+        }
+        c.enqueue(chunk);
+        lastProgress = performance.now();
+        options.onChunk(chunk, lastProgress);
+      }, (error) => {
         if (ended) return;
         end({ kind: "broken", error }, false);
         c.error(error);
-        return;
-      }
-      if (ended) return;
-      if (chunk === null) {
-        end({ kind: "eof" }, false);
-        c.close();
-        return;
-      }
-      c.enqueue(chunk);
-      lastProgress = performance.now();
-      options.onChunk(chunk, lastProgress);
+      });
     },
     cancel(reason) {
       end({ kind: "cancelled", reason }, true);
@@ -181,16 +178,17 @@ function chunkSource(upstream: ReadableStream<Uint8Array>): ChunkSource {
     buffer = null;
   };
   return {
-    read: async () => {
-      if (!buffer) return null;
-      const { done, value } = await reader.read(new Uint8Array(buffer));
-      if (done || !value) {
-        if (value) buffer = value.buffer as ArrayBuffer;
-        release();
-        return null;
-      }
-      buffer = value.buffer as ArrayBuffer;
-      return value.slice();
+    read: () => {
+      if (!buffer) return Promise.resolve(null);
+      return reader.read(new Uint8Array(buffer)).then(({ done, value }) => {
+        if (done || !value) {
+          if (value) buffer = value.buffer as ArrayBuffer;
+          release();
+          return null;
+        }
+        buffer = value.buffer as ArrayBuffer;
+        return value.slice();
+      });
     },
     cancel: (reason) => void reader.cancel(reason).catch(() => {}),
   };
