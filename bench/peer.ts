@@ -30,13 +30,18 @@ export async function startPeers(): Promise<Peers> {
 /**
  * Starts one peer with this Deno, or with the one `BENCH_PEER_DENO` names: benching under the
  * Edge Runtime's Deno 2.1 while the peers run on a current Deno keeps the comparison about the
- * caller's side (2.1's own server is slower to stream, which would hide it).
+ * caller's side (2.1's own server is slower to stream, which would hide it). With
+ * `BENCH_PEER_CPUS` (a `taskset` CPU list) the peers run on those CPUs only, so that pinning the
+ * bench itself elsewhere gives the caller a core the peers cannot take from it.
  */
 async function startPeer(role: string): Promise<{ url: string; close(): Promise<void> }> {
-  const child = new Deno.Command(Deno.env.get("BENCH_PEER_DENO") || Deno.execPath(), {
-    // The peers import nothing from npm, so they need no lock file; without one they also start
-    // under Deno 2.1 (the Edge Runtime's), which cannot read this lock file's format.
-    args: ["run", "-A", "--no-lock", new URL(import.meta.url).pathname, role],
+  const deno = Deno.env.get("BENCH_PEER_DENO") || Deno.execPath();
+  // The peers import nothing from npm, so they need no lock file; without one they also start
+  // under Deno 2.1 (the Edge Runtime's), which cannot read this lock file's format.
+  const args = ["run", "-A", "--no-lock", new URL(import.meta.url).pathname, role];
+  const cpus = Deno.env.get("BENCH_PEER_CPUS");
+  const child = new Deno.Command(cpus ? "taskset" : deno, {
+    args: cpus ? ["--cpu-list", cpus, deno, ...args] : args,
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
