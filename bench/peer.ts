@@ -65,7 +65,9 @@ async function startPeer(role: string): Promise<{ url: string; close(): Promise<
 
 if (import.meta.main) {
   if (Deno.args[0] === "openrouter") {
-    console.log((await startOpenRouterSimulator()).url);
+    // Nothing reads this simulator's exchanges: keeping them (64 MiB by default) would grow its
+    // heap through the run, so that later benches met a slower simulator than earlier ones.
+    console.log((await startOpenRouterSimulator({ maxRecordedBytes: 0 })).url);
   } else {
     const accept = async (req: Request) => {
       await req.arrayBuffer();

@@ -10,6 +10,7 @@ import {
   sseResponse,
   startOpenRouterSimulator,
 } from "../../tools/openrouter-simulator/mod.ts";
+import { GenerationLedger } from "../../tools/openrouter-simulator/generations.ts";
 
 const KEY = "sk-or-v1-simulator-test";
 const messages = [{ role: "user", content: "Tell me something about Postgres." }];
@@ -390,6 +391,30 @@ Deno.test("/generation describes a served generation and 404s an unknown id; /ke
   assert.equal(key.usage, served.usage.cost);
   assert.equal(key.limit_remaining, key.limit - key.usage);
   assert.equal(typeof key.usage_daily, "number");
+});
+
+Deno.test("the generation ledger forgets the oldest past its size, and /key still counts what they cost", () => {
+  const ledger = new GenerationLedger(3);
+  const facts = (n: number) => ({
+    id: `gen-1764158400-${String(n).padStart(20, "0")}`,
+    model: "openai/gpt-4o-mini",
+    provider: "OpenAI",
+    streamed: false,
+    finishReason: "stop",
+    promptTokens: 10,
+    completionTokens: 5,
+    reasoningTokens: 0,
+    cachedTokens: 0,
+    cost: "0.25",
+  });
+  for (let n = 1; n <= 5; n++) ledger.add(facts(n));
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((n) => ledger.has(facts(n).id)),
+    [false, false, true, true, true],
+  );
+  assert.equal(ledger.body(facts(1).id), null);
+  assert.equal(ledger.body(facts(5).id)?.data.total_cost, 0.25);
+  assert.equal(ledger.keyBody().data.usage, 1.25);
 });
 
 Deno.test("stream-only scenarios reshape the stream as OpenRouter's quirks do", async (t) => {

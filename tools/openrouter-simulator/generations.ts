@@ -43,12 +43,28 @@ interface GenerationRecord extends GenerationFacts {
   cancelled: boolean;
 }
 
-/** The generations a simulator served, by id. */
+/** Generations remembered for `GET /generation` by default; older ones are forgotten. */
+export const DEFAULT_REMEMBERED_GENERATIONS = 10_000;
+
+/**
+ * The generations a simulator served, by id: the most recent `remember` of them, so that a
+ * simulator serving a long benchmark keeps a steady heap (what they cost is still summed).
+ */
 export class GenerationLedger {
   #records = new Map<string, GenerationRecord>();
+  #remember: number;
+  #spent = 0;
+
+  constructor(remember: number = DEFAULT_REMEMBERED_GENERATIONS) {
+    this.#remember = Math.max(1, remember);
+  }
 
   /** Notes a generation as it starts being served. */
   add(facts: GenerationFacts): void {
+    if (this.#records.size >= this.#remember) {
+      this.#records.delete(this.#records.keys().next().value!);
+    }
+    this.#spent += Number(facts.cost ?? 0);
     this.#records.set(facts.id, {
       ...facts,
       createdAt: new Date(),
@@ -111,10 +127,9 @@ export class GenerationLedger {
     };
   }
 
-  /** The `GET /key` body: a $100 limit, less what the served generations cost. */
+  /** The `GET /key` body: a $100 limit, less what every served generation cost. */
   keyBody(): { data: Record<string, unknown> } {
-    let usage = 0;
-    for (const record of this.#records.values()) usage += Number(record.cost ?? 0);
+    const usage = this.#spent;
     return {
       data: {
         label: "sk-or-v1-sim…mulator",
