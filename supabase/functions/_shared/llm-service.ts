@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { type CallOutcome, type CallStart, snapshot } from "./llm/build-log-row.ts";
+import { type CallStart, snapshot, type UntimedOutcome } from "./llm/build-log-row.ts";
 import {
   apiError,
   cancelledError,
@@ -55,9 +55,6 @@ export { createSupabaseSink, type SupabaseSinkOptions } from "./llm/supabase-sin
 export { createSqlSink, INSERT_ROWS_SQL, type SqlQuery } from "./llm/sql-sink.ts";
 export type { RedactHook } from "./llm/call-recorder.ts";
 export type { LLMServiceOptions } from "./llm/service-config.ts";
-
-/** How a call ended, but for when: the service takes the time as it records. */
-type EndedCall = Omit<CallOutcome, "endedAt" | "endedMono">;
 
 /**
  * Proxies OpenRouter's chat completions API and logs each call to `llm_call_logs`.
@@ -231,7 +228,7 @@ export class LLMService {
   }
 
   /** Queues the failed call's row and returns the error to throw. */
-  #fail(call: CallStart, error: LLMError, extra: Partial<EndedCall> = {}): LLMError {
+  #fail(call: CallStart, error: LLMError, extra: Partial<UntimedOutcome> = {}): LLMError {
     this.#record(call, {
       status: error instanceof LLMCancelledError ? "cancelled" : "failed",
       ...extra,
@@ -241,7 +238,7 @@ export class LLMService {
   }
 
   /** Records how the call ended now; a function is asked for the details when the row is made. */
-  #record(call: CallStart, outcome: EndedCall | (() => EndedCall)): Promise<void> {
+  #record(call: CallStart, outcome: UntimedOutcome | (() => UntimedOutcome)): Promise<void> {
     const ended = { endedAt: this.#options.now?.() ?? Date.now(), endedMono: performance.now() };
     const { metadata } = call.context;
     const metadataSnapshot = metadata === undefined ? undefined : snapshot(metadata);

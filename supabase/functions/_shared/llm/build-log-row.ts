@@ -54,6 +54,9 @@ export interface CallOutcome {
   error?: { type: LLMErrorType; message: string; details?: Json | null } | null;
 }
 
+/** How a call ended, but for when: whoever records it takes the time then. */
+export type UntimedOutcome = Omit<CallOutcome, "endedAt" | "endedMono">;
+
 /** The model named in the column: `model`, else the first of `models`, else the default. */
 export function requestedModel(request: unknown): string {
   if (!isRecord(request)) return "(unknown)";

@@ -8,14 +8,11 @@
  *
  * @module
  */
-import type { CallOutcome } from "./build-log-row.ts";
+import type { UntimedOutcome } from "./build-log-row.ts";
 import { LLMStreamError, LLMTimeoutError } from "./errors.ts";
 import { observeStream, type StreamEnd } from "./observed-stream.ts";
 import { StreamAccumulator } from "./stream-accumulator.ts";
 import { judgeStream } from "./stream-outcome.ts";
-
-/** A streamed call's outcome, but for when it ended: the service takes the time. */
-export type StreamOutcome = Omit<CallOutcome, "endedAt" | "endedMono">;
 
 /** What {@link relayStream} needs from the service. */
 export interface RelayOptions {
@@ -29,7 +26,7 @@ export interface RelayOptions {
    * Records the call's outcome, or a function that reads it when the row is made; settles once
    * its row is written or handed to the fallback.
    */
-  record(outcome: StreamOutcome | (() => StreamOutcome)): Promise<void>;
+  record(outcome: UntimedOutcome | (() => UntimedOutcome)): Promise<void>;
   keepAlive(promise: Promise<unknown>): void;
   idleTimeoutMs: number;
   totalTimeoutMs: number;
@@ -47,7 +44,7 @@ export function relayStream(options: RelayOptions): Response {
   const judge = (end: StreamEnd) => {
     const summary = end.kind === "eof" ? accumulator.finish() : accumulator.summary();
     const verdict = judgeStream(end, summary);
-    const outcome: StreamOutcome = {
+    const outcome: UntimedOutcome = {
       status: verdict.status,
       httpStatus: response.status,
       body: summary.responseBody,
