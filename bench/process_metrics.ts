@@ -1,8 +1,10 @@
 /**
- * The two process-level figures `deno bench` cannot take: cold start (a fresh process importing
- * `llm-service.ts` against one importing nothing) and peak memory while 200 streams of 2,000
- * chunks run at once (through the service, logging on, against the same streams through raw
- * `fetch`). Each side runs in processes of its own; figures are printed as a table.
+ * The figures `deno bench` cannot take: cold start (a fresh process importing `llm-service.ts`
+ * against one importing nothing), peak memory while 200 streams of 2,000 chunks run at once
+ * (through the service, logging on, against the same streams through raw `fetch`), and
+ * `chatCompletion` against raw `fetch` in alternating blocks of calls (deno bench times one side
+ * after the other, so a slow spell of a shared machine can fall on one side only). Each runs in
+ * processes of its own; figures are printed as a table.
  *
  * `BENCH_QUICK=1` makes it tiny (the test suite checks that it still runs).
  *
@@ -40,6 +42,27 @@ async function coldStart(runs: number): Promise<{ empty: number; service: number
   return { empty: total.empty / runs, service: total.service / runs };
 }
 
+/** chatCompletion and raw fetch timed in alternating blocks, in a fresh process. */
+async function interleavedChat(rounds: number, block: number) {
+  const peers = await startPeers();
+  try {
+    const out = await runModule(here("./fixtures/interleaved-chat.ts"), [
+      peers.openrouter,
+      peers.supabase,
+      String(rounds),
+      String(block),
+    ]);
+    return JSON.parse(out) as {
+      rawMicros: number;
+      serviceMicros: number;
+      ratio: number;
+      blockRatios: number[];
+    };
+  } finally {
+    await peers.close();
+  }
+}
+
 /** Peak RSS of a process running `streams` concurrent streams of `chunks` chunks. */
 async function peakMemory(mode: "raw" | "service", streams: number, chunks: number) {
   const peers = await startPeers();
@@ -62,6 +85,9 @@ if (import.meta.main) {
   const [streams, chunks] = quick ? [4, 50] : [200, 2_000];
   const raw = await peakMemory("raw", streams, chunks);
   const service = await peakMemory("service", streams, chunks);
+  const [rounds, block] = quick ? [2, 5] : [40, 250];
+  const ab = await interleavedChat(rounds, block);
+  const quartiles = ab.blockRatios.map((r) => r.toFixed(2)).join(" / ");
   const rows = [
     ["cold start, importing nothing", `${start.empty.toFixed(1)} ms`, ""],
     [
@@ -74,6 +100,16 @@ if (import.meta.main) {
       `peak RSS, ${streams} streams × ${chunks} chunks, streamCompletion, logging on`,
       `${service.peakRssMb} MB`,
       `${(service.peakRssMb / raw.peakRssMb).toFixed(2)}×`,
+    ],
+    [
+      `chatCompletion, ${rounds} × 2 alternating blocks of ${block}, raw fetch`,
+      `${ab.rawMicros} µs`,
+      "",
+    ],
+    [
+      `chatCompletion, ${rounds} × 2 alternating blocks of ${block}, logging on`,
+      `${ab.serviceMicros} µs`,
+      `${ab.ratio.toFixed(2)}× (blocks' quartiles ${quartiles})`,
     ],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
