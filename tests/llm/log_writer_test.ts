@@ -48,6 +48,24 @@ Deno.test("batches never exceed maxBatchRows", async () => {
   assert.deepEqual(batches.map((b) => b.length), [2, 2, 1]);
 });
 
+Deno.test("a full batch is written at once, without waiting out the gathering delay", async () => {
+  const { sink, batches } = scriptedSink(() => {});
+  const writer = new LogWriter({ sink, ...fast, batchDelayMs: 60_000, maxBatchRows: 3 });
+  const within = (ms: number, promise: Promise<void>) =>
+    new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      promise.then(() => (clearTimeout(timer), resolve(true)));
+    });
+
+  for (let i = 0; i < 2; i++) writer.enqueue(logRow());
+  assert.equal(await within(100, writer.flush()), false, "two rows wait for company");
+  assert.equal(batches.length, 0);
+
+  for (let i = 0; i < 5; i++) writer.enqueue(logRow());
+  assert.equal(await within(1_000, writer.flush()), true, "a full batch ends the wait");
+  assert.deepEqual(batches.map((b) => b.length), [3, 3, 1]);
+});
+
 Deno.test("a row stays queued until a retry succeeds once the database recovers", async () => {
   const { sink, batches, calls } = scriptedSink((_, call) => {
     if (call < 3) throw new LogWriteError("connection refused", true);

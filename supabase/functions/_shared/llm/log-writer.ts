@@ -32,7 +32,10 @@ export interface LogWriterOptions {
   fallback?: (line: string) => void;
   /** Keeps the worker alive while a drain runs. @default {no-op} */
   waitUntil?: (promise: Promise<unknown>) => void;
-  /** How long to gather rows before the first write of a drain. @default {10} */
+  /**
+   * How long to gather rows before the first write of a drain; a full batch (`maxBatchRows`)
+   * is written at once. @default {10}
+   */
   batchDelayMs?: number;
   /** Rows per insert at most. @default {250} */
   maxBatchRows?: number;
@@ -59,6 +62,8 @@ export class LogWriter {
   #options: Required<Omit<LogWriterOptions, "sink">> & { sink: LogSink | null };
   #queue: LLMCallLogRow[] = [];
   #draining: Promise<void> | null = null;
+  /** Ends the gathering delay of the current drain early (its batch is full). */
+  #stopGathering: (() => void) | null = null;
   #enqueued = 0;
   #settled = 0;
   #waiters: { target: number; resolve: () => void }[] = [];
@@ -95,6 +100,8 @@ export class LogWriter {
     if (!this.#draining) {
       this.#draining = this.#drain();
       this.#options.waitUntil(this.#draining);
+    } else if (this.#queue.length >= this.#options.maxBatchRows) {
+      this.#stopGathering?.();
     }
     return settled;
   }
@@ -117,7 +124,7 @@ export class LogWriter {
 
   async #drain(): Promise<void> {
     try {
-      await delay(this.#options.batchDelayMs);
+      await this.#gather();
       while (this.#queue.length) {
         const batch = this.#queue.splice(0, this.#options.maxBatchRows);
         await this.#writeBatch(batch);
@@ -125,6 +132,20 @@ export class LogWriter {
     } finally {
       this.#draining = null;
     }
+  }
+
+  /** Waits `batchDelayMs` for more rows, or until the queue holds a full batch. */
+  #gather(): Promise<void> {
+    if (this.#queue.length >= this.#options.maxBatchRows) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#stopGathering = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.#options.batchDelayMs);
+      this.#stopGathering = done;
+    });
   }
 
   /** Writes one batch, retrying; a permanent failure is retried row by row. Never throws. */
