@@ -8,25 +8,13 @@
  *
  * @module
  */
-import { createSupabaseSink, LLMService } from "../supabase/functions/_shared/llm-service.ts";
 import { startPeers } from "./peer.ts";
+import { benchService, chat, long, rawFetch, short } from "./subjects.ts";
 
 const quick = Deno.env.get("BENCH_QUICK") === "1" ? { n: 1, warmup: 0 } : {};
 const peers = await startPeers();
-const apiKey = "sk-or-v1-benchmark-key-0000000000000000";
-const service = new LLMService({
-  apiKey,
-  baseUrl: peers.openrouter,
-  sink: createSupabaseSink({ url: peers.supabase, key: "sb_secret_benchmark" }),
-  fallback: () => {},
-});
-const messages = [{ role: "user" as const, content: "Write one short sentence about Postgres." }];
-const chat = { model: "openai/gpt-4o-mini", messages, max_tokens: 64 };
-const long = { model: "sim/stream-long", messages, max_tokens: 2_000 };
-const short = { model: "openai/gpt-4o-mini", messages };
-const url = `${peers.openrouter}/chat/completions`;
-const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
-const raw = (body: object) => fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+const service = benchService(peers.openrouter, peers.supabase);
+const raw = rawFetch(peers.openrouter);
 
 // The peers are fresh processes whose code is still being optimised: warm them up first, or
 // whichever bench runs first pays for it (deno bench's own warm-up only warms this process).
