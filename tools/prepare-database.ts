@@ -1,10 +1,11 @@
 /**
- * Creates a database on a server, applies the Supabase stand-in (only what is missing) and
- * every migration, and enables pgTAP: what `pg_prove supabase/tests/database/*.test.sql` needs.
- * An existing database of that name is dropped first.
+ * Creates a database on a server and applies the Supabase stand-in (only what is missing) and
+ * every migration. With `--pgtap` it also enables pgTAP: what
+ * `pg_prove supabase/tests/database/*.test.sql` needs (nothing else needs pgTAP). An existing
+ * database of that name is dropped first.
  *
  * ```sh
- * deno run -A tools/prepare-database.ts postgres://postgres@127.0.0.1:54322/postgres llm_pgtap
+ * deno run -A tools/prepare-database.ts postgres://postgres@127.0.0.1:54322/postgres llm_pgtap --pgtap
  * ```
  *
  * @module
@@ -12,8 +13,25 @@
 import postgres from "postgres";
 import { migrationFiles, supabaseStandInSql } from "./supabase-local/migrations.ts";
 
-/** Recreates `name` on the server of `url` and migrates it. */
-export async function prepareDatabase(url: string, name: string): Promise<void> {
+/** Options of {@link prepareDatabase}. */
+export interface PrepareDatabaseOptions {
+  /** Also `create extension pgtap` (needs Debian's `postgresql-15-pgtap`). @default {false} */
+  pgtap?: boolean;
+}
+
+/**
+ * Recreates `name` on the server of `url` and migrates it.
+ *
+ * @example
+ * ```ts
+ * await prepareDatabase("postgres://postgres@127.0.0.1:54322/postgres", "llm_bench");
+ * ```
+ */
+export async function prepareDatabase(
+  url: string,
+  name: string,
+  options: PrepareDatabaseOptions = {},
+): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new TypeError(`Invalid database name: "${name}"`);
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -28,18 +46,18 @@ export async function prepareDatabase(url: string, name: string): Promise<void> 
   try {
     await sql.unsafe(await supabaseStandInSql());
     for (const file of await migrationFiles()) await sql.unsafe(file.sql);
-    await sql.unsafe("create extension if not exists pgtap");
+    if (options.pgtap) await sql.unsafe("create extension if not exists pgtap");
   } finally {
     await sql.end();
   }
 }
 
 if (import.meta.main) {
-  const [url, name] = Deno.args;
-  if (!url || !name) {
-    console.error("Usage: prepare-database.ts <server url> <database name>");
+  const [url, name, flag] = Deno.args;
+  if (!url || !name || (flag !== undefined && flag !== "--pgtap")) {
+    console.error("Usage: prepare-database.ts <server url> <database name> [--pgtap]");
     Deno.exit(2);
   }
-  await prepareDatabase(url, name);
+  await prepareDatabase(url, name, { pgtap: flag === "--pgtap" });
   console.log(`prepared ${name}`);
 }

@@ -5,11 +5,16 @@
  *
  * ```sh
  * deno run -A tools/throwaway-postgres.ts start /tmp/pg   # prints the connection URL
+ * deno run -A tools/throwaway-postgres.ts start /tmp/pg --pg-cron   # with pg_cron, as Supabase
  * deno run -A tools/throwaway-postgres.ts stop /tmp/pg
  * ```
  *
+ * PostgreSQL is found through `pg_config` on `PATH` only, so hiding it from `PATH` makes the
+ * machine look like one without PostgreSQL (what the default test run must cope with).
+ *
  * @module
  */
+import { pinnedPgCronInstall } from "./pg-cron-like-supabase.ts";
 
 /** A running throwaway server. */
 export interface ThrowawayPostgres extends AsyncDisposable {
@@ -21,11 +26,36 @@ export interface ThrowawayPostgres extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-/** Starts a server in `dir` (a new temp dir by default) and waits until it accepts connections. */
-export async function startThrowawayPostgres(dir?: string): Promise<ThrowawayPostgres> {
-  const bin = await postgresBinDir();
+/** Options of {@link startThrowawayPostgres}. */
+export interface ThrowawayPostgresOptions {
+  /**
+   * Preload pg_cron for the `postgres` database, with its control file pinning
+   * `schema = pg_catalog` as pg_cron 1.5+ (Supabase's) does: see `pg-cron-like-supabase.ts`.
+   * @default {false}
+   */
+  pgCron?: boolean;
+}
+
+/**
+ * Starts a server in `dir` (a new temp dir by default) and waits until it accepts connections.
+ *
+ * @example
+ * ```ts
+ * await using pg = await startThrowawayPostgres(undefined, { pgCron: true });
+ * console.log(pg.url);
+ * ```
+ */
+export async function startThrowawayPostgres(
+  dir?: string,
+  options: ThrowawayPostgresOptions = {},
+): Promise<ThrowawayPostgres> {
+  const systemBin = await findPostgresBinDir();
+  if (!systemBin) throw new Error("Cannot find PostgreSQL (pg_config): install postgresql-15");
   const root = dir ?? await Deno.makeTempDir({ prefix: "llm-logs-pg-" });
   await Deno.mkdir(root, { recursive: true });
+  const bin = options.pgCron
+    ? (await pinnedPgCronInstall(`${root}/install`, systemBin)).bindir
+    : systemBin;
   const owner = await serverUser();
   if (owner) await run("chown", [owner, root]);
   const data = `${root}/data`;
@@ -40,8 +70,11 @@ export async function startThrowawayPostgres(dir?: string): Promise<ThrowawayPos
     "UTF8",
     "--no-locale",
   ], owner);
+  const cron = options.pgCron
+    ? " -c shared_preload_libraries=pg_cron -c cron.database_name=postgres"
+    : "";
   const settings =
-    `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+    `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off${cron}`;
   await run(`${bin}/pg_ctl`, [
     "-D",
     data,
@@ -58,10 +91,12 @@ export async function startThrowawayPostgres(dir?: string): Promise<ThrowawayPos
 
 /** Stops the server started in `dir` and removes the folder. */
 export async function stopThrowawayPostgres(dir: string): Promise<void> {
-  const bin = await postgresBinDir();
+  const bin = await findPostgresBinDir();
   const owner = await serverUser();
-  await run(`${bin}/pg_ctl`, ["-D", `${dir}/data`, "-m", "immediate", "-w", "stop"], owner)
-    .catch(() => {});
+  if (bin) {
+    await run(`${bin}/pg_ctl`, ["-D", `${dir}/data`, "-m", "immediate", "-w", "stop"], owner)
+      .catch(() => {});
+  }
   await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
 
@@ -102,18 +137,29 @@ function handle(
   };
 }
 
-/** `pg_config --bindir`, else the newest `/usr/lib/postgresql/<n>/bin`. */
-async function postgresBinDir(): Promise<string> {
+/**
+ * The folder of `initdb` and `pg_ctl` (`pg_config --bindir`), or `undefined` when `pg_config`
+ * is not on `PATH` or points at no server binaries.
+ *
+ * @example
+ * ```ts
+ * if (!await findPostgresBinDir()) console.log("skipped: no PostgreSQL");
+ * ```
+ */
+export async function findPostgresBinDir(): Promise<string | undefined> {
   try {
-    const out = await new Deno.Command("pg_config", { args: ["--bindir"], stdout: "piped" })
-      .output();
-    if (out.success) return new TextDecoder().decode(out.stdout).trim();
-  } catch { /* pg_config is not installed: look in the Debian location */ }
-  const versions: number[] = [];
-  for await (const entry of Deno.readDir("/usr/lib/postgresql")) versions.push(Number(entry.name));
-  const newest = versions.filter(Number.isFinite).sort((a, b) => b - a)[0];
-  if (newest === undefined) throw new Error("Cannot find PostgreSQL: install postgresql-15");
-  return `/usr/lib/postgresql/${newest}/bin`;
+    const out = await new Deno.Command("pg_config", {
+      args: ["--bindir"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!out.success) return undefined;
+    const bin = new TextDecoder().decode(out.stdout).trim();
+    await Deno.stat(`${bin}/initdb`);
+    return bin;
+  } catch {
+    return undefined; // no pg_config, or a client-only installation
+  }
 }
 
 /** `initdb` refuses to run as root: run the server as the `postgres` system user then. */
@@ -143,13 +189,13 @@ async function run(command: string, args: string[], asUser?: string): Promise<vo
 }
 
 if (import.meta.main) {
-  const [verb, dir] = Deno.args;
-  if (verb === "start" && dir) {
-    console.log((await startThrowawayPostgres(dir)).url);
+  const [verb, dir, flag] = Deno.args;
+  if (verb === "start" && dir && (flag === undefined || flag === "--pg-cron")) {
+    console.log((await startThrowawayPostgres(dir, { pgCron: flag === "--pg-cron" })).url);
   } else if (verb === "stop" && dir) {
     await stopThrowawayPostgres(dir);
   } else {
-    console.error("Usage: throwaway-postgres.ts start|stop <dir>");
+    console.error("Usage: throwaway-postgres.ts start <dir> [--pg-cron] | stop <dir>");
     Deno.exit(2);
   }
 }

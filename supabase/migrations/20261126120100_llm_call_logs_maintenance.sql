@@ -395,6 +395,10 @@ grant execute on function
 select * from private.llm_call_logs_create_partitions(3, 1);
 
 -- Schedule the maintenance with pg_cron where it can be enabled; otherwise say how to run it.
+-- Superseded by 20261129110000_llm_call_logs_scheduling.sql, which enables pg_cron in pg_catalog
+-- (pg_cron 1.5+ refuses `extensions`, so on Supabase this block schedules nothing unless pg_cron
+-- was already enabled) and removes the retention job below: retention is an explicit opt-in.
+-- Left as it was applied, so fresh databases and upgraded ones run the same migrations.
 do $cron$
 declare
   v_manual constant text :=

@@ -8,6 +8,7 @@ import {
   LLMConfigurationError,
   LLMValidationError,
 } from "../../supabase/functions/_shared/llm-service.ts";
+import { openServiceHarness } from "../harness/service.ts";
 
 const completion: ChatCompletion = {
   id: "gen-1",
@@ -77,19 +78,44 @@ Deno.test("the chat handler answers CORS preflight and refuses other methods", a
   assert.equal(get.status, 405);
 });
 
-Deno.test("the chat handler rejects bad input with a 400 JSON error before calling the service", async () => {
-  const { service, calls } = fakeService(() => Promise.resolve(completion));
-  const handler = chatHandler(service);
-  for (
-    const [body, type] of [["{oops", "invalid_json"], ["[1]", "invalid_request"], [
-      "{}",
-      "invalid_request",
-    ]]
-  ) {
-    const response = await handler(post(body));
-    assert.equal(response.status, 400, body);
-    assert.equal((await response.json()).error.type, type);
+Deno.test("every body that reaches the chat function is logged the same way, malformed or not", async () => {
+  await using harness = await openServiceHarness();
+  for (const stream of [false, true]) {
+    const handler = createChatHandler({
+      edgeFunction: stream ? "chat-stream" : "chat",
+      stream,
+      service: harness.service,
+      identify: noAuth,
+    });
+    for (
+      const [body, type] of [
+        ["{oops", "invalid_json"],
+        ["", "invalid_json"],
+        ["[1]", "invalid_request"],
+        ["null", "invalid_request"],
+        ["{}", "invalid_request"],
+        [`{"messages":"hi"}`, "invalid_request"],
+        [`{"messages":[]}`, "invalid_request"],
+      ]
+    ) {
+      const response = await handler(post(body));
+      assert.equal(response.status, 400, body);
+      const answer = await response.json();
+      assert.equal(answer.error.type, type, body);
+      await harness.service.flush();
+      const row = await harness.row(answer.error.log_id);
+      assert.ok(row, `no row for ${JSON.stringify(body)} (stream: ${stream})`);
+      assert.equal(row.status, "failed");
+      assert.equal(row.error_type, "invalid_request");
+      assert.equal(row.edge_function, stream ? "chat-stream" : "chat");
+      assert.equal(row.method_type, stream ? "stream_completion" : "chat_completion");
+    }
   }
+  assert.equal(harness.sim.exchanges.length, 0, "a malformed request was sent upstream");
+});
+
+Deno.test("the chat handler refuses an oversized body with a 413 before the service", async () => {
+  const { service, calls } = fakeService(() => Promise.resolve(completion));
   const huge = await createChatHandler({
     edgeFunction: "chat",
     stream: false,

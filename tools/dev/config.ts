@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { keyFromMap } from "../../supabase/functions/_shared/llm/environment.ts";
+import { secretKeyFromEnv } from "../../supabase/functions/_shared/llm/environment.ts";
 import type { DevOptions } from "./start-dev.ts";
 
 /** The resolved options, with notes to print about how they were chosen. */
@@ -23,7 +23,7 @@ Serves supabase/functions/*/index.ts at http://127.0.0.1:<port>/functions/v1/<na
 Environment (also read from .env and supabase/functions/.env):
   OPENROUTER_API_KEY         call the real OpenRouter (default: the local simulator)
   OPENROUTER_BASE_URL        another OpenRouter-compatible API
-  SUPABASE_URL + SUPABASE_SECRET_KEYS or SUPABASE_SERVICE_ROLE_KEY
+  SUPABASE_URL + SUPABASE_SECRET_KEYS, SUPABASE_SECRET_KEY or SUPABASE_SERVICE_ROLE_KEY
                              log to that Supabase project (default: the local PGlite database)
   DEV_PORT, DEV_DB_PORT      the ports, as --port and --db-port`;
 
@@ -53,13 +53,13 @@ export function devConfig(
   const apiKey = value("OPENROUTER_API_KEY");
   if (apiKey) options.openRouter = { apiKey, baseUrl: value("OPENROUTER_BASE_URL") };
   const url = value("SUPABASE_URL");
-  const serviceKey = keyFromMap(value("SUPABASE_SECRET_KEYS")) ??
-    value("SUPABASE_SERVICE_ROLE_KEY");
-  if (url && serviceKey) {
-    options.supabase = { url: url.replace(/\/+$/, ""), serviceKey };
+  const secret = secretKeyFromEnv(value);
+  notes.push(...secret.warnings);
+  if (url && secret.key) {
+    options.supabase = { url: url.replace(/\/+$/, ""), serviceKey: secret.key };
   } else if (url) {
     notes.push(
-      "SUPABASE_URL is set without SUPABASE_SECRET_KEYS or SUPABASE_SERVICE_ROLE_KEY: logging to the local database instead",
+      "SUPABASE_URL is set without a usable SUPABASE_SECRET_KEYS, SUPABASE_SECRET_KEY or SUPABASE_SERVICE_ROLE_KEY: logging to the local database instead",
     );
   }
   return { options, notes, help: "help" in flags };

@@ -1,7 +1,7 @@
 -- llm_call_logs access: grants, what each API role can read and write, partitions and
 -- maintenance functions out of reach, and views that obey RLS.
 begin;
-select plan(43);
+select plan(46);
 
 -- Seed as postgres (the table owner): two rows for alice, one each for bob and mallory, one
 -- for an application user id and one without a user.
@@ -147,6 +147,12 @@ select throws_ok('select * from llm_logs_partitions.llm_call_logs_default', '425
   'the service role cannot read a partition directly');
 select results_eq('select sum(row_count)::int from private.llm_call_logs_storage_report(true)',
   array[7], 'the service role reads the storage report with exact counts');
+select throws_ok($$select * from private.llm_call_logs_schedule_retention(1, 'drop')$$, '42501',
+  null, 'the service role cannot schedule retention');
+select throws_ok('select private.llm_call_logs_unschedule_retention()', '42501', null,
+  'the service role cannot unschedule retention');
+select throws_ok('select * from private.llm_call_logs_cron_jobs()', '42501', null,
+  'the service role cannot list the maintenance jobs');
 reset role;
 
 -- Views run as the caller.

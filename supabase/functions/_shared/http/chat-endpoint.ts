@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type LLMService, llmService } from "../llm-service.ts";
+import { LLMError, type LLMService, llmService } from "../llm-service.ts";
 import type { ChatCompletionRequest } from "../llm/types.ts";
 import { type Caller, createCallerIdentifier, InvalidTokenError } from "./caller.ts";
 import { corsHeaders, preflightResponse, withCors } from "./cors.ts";
@@ -30,6 +30,13 @@ export interface ChatHandlerOptions {
  * Creates a `Deno.serve` handler: POST a chat completions request (`messages`, optional
  * `model` and parameters), get OpenRouter's answer.
  *
+ * A request reaches the function as a chat call, and is logged, once it is a POST from a caller
+ * whose token (if any) is valid, with a body that could be read and is within `maxBodyBytes`:
+ * whatever that body holds (not JSON, not an object, no messages, empty messages), the service
+ * sees it, rejects it as `invalid_request` and writes its row; the client gets a 400 with the
+ * row's `log_id`. Before that point nothing is logged: an OPTIONS preflight (204), another
+ * method (405), an invalid token (401), an oversized (413) or unreadable (400) body.
+ *
  * @example
  * ```ts
  * Deno.serve(createChatHandler({ edgeFunction: "chat", stream: false }));
@@ -51,10 +58,12 @@ export function createChatHandler(
       return errorResponse(error);
     }
     const extra = { "x-request-id": caller.requestId };
-    const body = await readJsonBody(req, maxBodyBytes);
-    if (body instanceof Response) return withCors(body, extra);
+    const text = await readBody(req, maxBodyBytes);
+    if (text instanceof Response) return withCors(text, extra);
+    // From here on this is a chat call, whatever the body: it goes through the service, which
+    // rejects a malformed one as invalid_request and logs it like any other call.
+    const { request, isJson } = chatRequest(text, options.defaultModel ?? defaultModel());
     const service = options.service ?? llmService;
-    const request = { ...body, model: body.model ?? options.defaultModel ?? defaultModel() };
     const context = {
       requestId: caller.requestId,
       edgeFunction: options.edgeFunction,
@@ -71,16 +80,36 @@ export function createChatHandler(
       const completion = await service.chatCompletion(request as ChatCompletionRequest, context);
       return Response.json(completion, { headers: { ...corsHeaders, ...extra } });
     } catch (error) {
+      if (!isJson && error instanceof LLMError && error.type === "invalid_request") {
+        const body = { log_id: error.logId };
+        return withCors(jsonError(400, "invalid_json", "The body is not valid JSON", body), extra);
+      }
       return withCors(errorResponse(error), extra);
     }
   };
 }
 
-/** The body as a JSON object, or the 4xx answer explaining why it is not one. */
-async function readJsonBody(
-  req: Request,
-  maxBytes: number,
-): Promise<Record<string, unknown> | Response> {
+/**
+ * What the service is asked: a JSON object gets the default model unless it names one; any
+ * other JSON value, or the text of a body that is not JSON, is passed as it is, for the
+ * service to reject (and log) as an invalid request.
+ */
+function chatRequest(text: string, model: string): { request: unknown; isJson: boolean } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { request: text, isJson: false };
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return { request: body, isJson: true };
+  }
+  const fields = body as Record<string, unknown>;
+  return { request: { ...fields, model: fields.model ?? model }, isJson: true };
+}
+
+/** The body's text, or the answer when it is too large (413) or cannot be read (400). */
+async function readBody(req: Request, maxBytes: number): Promise<string | Response> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) {
     return jsonError(413, "payload_too_large", `Body over ${maxBytes} bytes`);
@@ -94,19 +123,7 @@ async function readJsonBody(
   if (text.length > maxBytes) {
     return jsonError(413, "payload_too_large", `Body over ${maxBytes} bytes`);
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return jsonError(400, "invalid_json", "The body is not valid JSON");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return jsonError(400, "invalid_request", "The body must be a JSON object with messages");
-  }
-  if (!("messages" in body)) {
-    return jsonError(400, "invalid_request", "messages is required");
-  }
-  return body as Record<string, unknown>;
+  return text;
 }
 
 function defaultModel(): string {

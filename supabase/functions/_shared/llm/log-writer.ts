@@ -151,7 +151,12 @@ export class LogWriter {
   /** Writes one batch, retrying; a permanent failure is retried row by row. Never throws. */
   async #writeBatch(batch: LLMCallLogRow[]): Promise<void> {
     const { sink, maxAttempts, retryDelayMs } = this.#options;
-    if (!sink) return this.#giveUp(batch, "no_sink: SUPABASE_URL and a service key are not set");
+    if (!sink) {
+      return this.#giveUp(
+        batch,
+        "no_sink: no log destination is configured (SUPABASE_URL and a secret key)",
+      );
+    }
     let error: unknown;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (attempt > 1) await delay(backoff(retryDelayMs, attempt));

@@ -5,7 +5,7 @@
  * @module
  */
 import { CallRecorder, type RedactHook } from "./call-recorder.ts";
-import { environmentConfig } from "./environment.ts";
+import { type EnvironmentConfig, environmentConfig, SECRET_KEY_VARIABLES } from "./environment.ts";
 import { isRecord } from "./json.ts";
 import { type LogSink, LogWriter, type LogWriterOptions } from "./log-writer.ts";
 import { ModelPriceList } from "./pricing.ts";
@@ -82,11 +82,8 @@ export function resolveConfig(
     sink = env.supabaseUrl && env.supabaseKey
       ? createSupabaseSink({ url: env.supabaseUrl, key: env.supabaseKey })
       : null;
-    if (!sink) {
-      console.warn(
-        "llm-service: SUPABASE_URL and a secret key are not set; call logs go to the console",
-      );
-    }
+    for (const warning of env.warnings) console.warn(`llm-service: ${warning}`);
+    if (!sink) console.warn(`llm-service: ${missingSinkReason(env)}; call logs go to the console`);
   }
   // Calls are gathered into batches by the recorder; the writer then drains without waiting.
   const batchDelayMs = options.writer?.batchDelayMs ?? 100;
@@ -143,4 +140,14 @@ export function edgeRuntimeWaitUntil(): ((promise: Promise<unknown>) => void) | 
   const runtime = (globalThis as { EdgeRuntime?: { waitUntil?: (p: Promise<unknown>) => unknown } })
     .EdgeRuntime;
   return typeof runtime?.waitUntil === "function" ? (p) => void runtime.waitUntil!(p) : null;
+}
+
+/** Why the environment gives no log sink, naming exactly what is missing. */
+function missingSinkReason(env: EnvironmentConfig): string {
+  const noKey = env.warnings.length > 0
+    ? "no usable secret key (see the warning above)"
+    : `no secret key (${SECRET_KEY_VARIABLES.join(", ")} are all unset)`;
+  if (!env.supabaseUrl && !env.supabaseKey) return `SUPABASE_URL is not set and there is ${noKey}`;
+  if (!env.supabaseUrl) return "SUPABASE_URL is not set";
+  return `there is ${noKey}`;
 }
