@@ -94,6 +94,31 @@ union all
 select '${grain.table}.${column}', 'extra', to_jsonb(d) from (table rolled except all table raw) as d`;
 }
 
+const MONTHLY_SQL = `
+with raw as (
+  select user_id, date_trunc('month', created_at, 'UTC') as month, count(*) as calls,
+    count(*) filter (where status = 'failed') as failed_calls,
+    count(*) filter (where status = 'cancelled') as cancelled_calls,
+    coalesce(sum(prompt_tokens), 0) as prompt_tokens,
+    coalesce(sum(completion_tokens), 0) as completion_tokens,
+    coalesce(sum(total_tokens), 0) as total_tokens,
+    coalesce(sum(cached_tokens), 0) as cached_tokens,
+    coalesce(sum(reasoning_tokens), 0) as reasoning_tokens,
+    coalesce(sum(cost_usd), 0) as cost_usd,
+    count(*) filter (where cost_usd is null) as cost_unknown_calls,
+    min(created_at) as first_call_at, max(created_at) as last_call_at
+  from public.llm_call_logs group by 1, 2
+), rolled as (
+  select user_id, month, calls, failed_calls, cancelled_calls, prompt_tokens, completion_tokens,
+    total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls, first_call_at,
+    last_call_at
+  from public.llm_usage_monthly_by_user
+)
+select 'llm_usage_monthly_by_user' as rollup, 'missing' as side, to_jsonb(d) as row
+from (table raw except all table rolled) as d
+union all
+select 'llm_usage_monthly_by_user', 'extra', to_jsonb(d) from (table rolled except all table raw) as d`;
+
 /**
  * Rows where a rollup table differs from the aggregate of the raw rows (an empty list when they
  * agree). Run it as postgres: it reads every row.
@@ -112,5 +137,6 @@ export async function rollupMismatches(db: Queryable): Promise<Record<string, un
     );
     found.push(...await db.query(histogramSql(grain, "ttft_histogram", "time_to_first_token_ms")));
   }
+  found.push(...await db.query(MONTHLY_SQL));
   return found;
 }
