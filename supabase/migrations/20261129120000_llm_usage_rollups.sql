@@ -5,7 +5,7 @@
 --   llm_usage_hourly             UTC hour x edge_function, model, user_id, status, method_type
 --   llm_usage_hourly_all_users   UTC hour x edge_function, model, status, method_type (admins)
 --   llm_usage_daily_all_users    UTC day  x edge_function, model, status, method_type (admins)
---   llm_usage_monthly_by_user    UTC month x user_id (per-user totals, no latency)
+--   llm_usage_user_totals        user_id, all time (per-user totals, no latency)
 -- Each holds sums (calls, tokens of each kind, known cost and the number of calls of unknown
 -- cost, response time and time-to-first-token sums and counts), two latency histograms over the
 -- buckets of public.llm_latency_bucket_bounds(), and the first and last created_at.
@@ -173,10 +173,10 @@ create table public.llm_usage_daily_all_users (
 with (fillfactor = 70);
 alter table public.llm_usage_daily_all_users drop column hour;
 
--- Per-user totals without latency: at 10,000 users llm_usage_hourly has about one row per call, so
--- llm_usage_by_user reads these instead (one row per user and month).
-create table public.llm_usage_monthly_by_user (
-  month timestamptz not null,
+-- Per-user totals over all time, without latency: at 10,000 users llm_usage_hourly has about one
+-- row per call, so llm_usage_by_user reads these instead, one row per user, with nothing left to
+-- aggregate (an admin's `limit 50` reads 50 rows).
+create table public.llm_usage_user_totals (
   user_id text,
   calls bigint not null default 0,
   failed_calls bigint not null default 0,
@@ -190,9 +190,7 @@ create table public.llm_usage_monthly_by_user (
   cost_unknown_calls bigint not null default 0,
   first_call_at timestamptz,
   last_call_at timestamptz,
-  constraint llm_usage_monthly_by_user_key unique nulls not distinct (user_id, month),
-  constraint llm_usage_monthly_by_user_month_check
-    check (month = date_trunc('month', month, 'UTC'))
+  constraint llm_usage_user_totals_key unique nulls not distinct (user_id)
 )
 with (fillfactor = 70);
 
@@ -221,10 +219,8 @@ comment on column public.llm_usage_hourly.ttft_histogram is
 comment on column public.llm_usage_hourly.first_call_at is 'Earliest created_at summed here';
 comment on column public.llm_usage_hourly.last_call_at is 'Latest created_at summed here';
 comment on column public.llm_usage_daily_all_users.day is 'UTC date of created_at';
-comment on table public.llm_usage_monthly_by_user is
-  'Calls, tokens and cost per UTC month and user_id (no latency), for per-user totals; users read their own rows, admins all';
-comment on column public.llm_usage_monthly_by_user.month is
-  'date_trunc(''month'', created_at, ''UTC'')';
+comment on table public.llm_usage_user_totals is
+  'Calls, tokens and cost per user_id over all time (no latency), for llm_usage_by_user; users read their own row, admins all';
 
 -- Access ---------------------------------------------------------------------------------------
 -- The same rule as the logs: users read rows whose user_id is theirs, admins (app_metadata, which
@@ -252,7 +248,7 @@ comment on policy llm_call_logs_select_own_or_admin on public.llm_call_logs is
 alter table public.llm_usage_hourly enable row level security;
 alter table public.llm_usage_hourly_all_users enable row level security;
 alter table public.llm_usage_daily_all_users enable row level security;
-alter table public.llm_usage_monthly_by_user enable row level security;
+alter table public.llm_usage_user_totals enable row level security;
 
 create policy llm_usage_hourly_select_own_or_admin
   on public.llm_usage_hourly
@@ -266,8 +262,8 @@ create policy llm_usage_hourly_select_own_or_admin
 comment on policy llm_usage_hourly_select_own_or_admin on public.llm_usage_hourly is
   'Signed-in users read rows whose user_id is their auth.uid(); admins (JWT app_metadata.role = admin) read all rows';
 
-create policy llm_usage_monthly_by_user_select_own_or_admin
-  on public.llm_usage_monthly_by_user
+create policy llm_usage_user_totals_select_own_or_admin
+  on public.llm_usage_user_totals
   as permissive
   for select
   to authenticated
@@ -275,8 +271,8 @@ create policy llm_usage_monthly_by_user_select_own_or_admin
     user_id = (select auth.uid())::text
     or (select ((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin')
   );
-comment on policy llm_usage_monthly_by_user_select_own_or_admin
-  on public.llm_usage_monthly_by_user is
+comment on policy llm_usage_user_totals_select_own_or_admin
+  on public.llm_usage_user_totals is
   'Signed-in users read rows whose user_id is their auth.uid(); admins (JWT app_metadata.role = admin) read all rows';
 
 create policy llm_usage_hourly_all_users_select_admin
@@ -299,11 +295,11 @@ comment on policy llm_usage_daily_all_users_select_admin on public.llm_usage_dai
 
 revoke all on table
   public.llm_usage_hourly, public.llm_usage_hourly_all_users,
-  public.llm_usage_daily_all_users, public.llm_usage_monthly_by_user
+  public.llm_usage_daily_all_users, public.llm_usage_user_totals
   from public, anon, authenticated, service_role;
 grant select on table
   public.llm_usage_hourly, public.llm_usage_hourly_all_users,
-  public.llm_usage_daily_all_users, public.llm_usage_monthly_by_user
+  public.llm_usage_daily_all_users, public.llm_usage_user_totals
   to authenticated, service_role;
 
 revoke execute on function
@@ -319,7 +315,7 @@ grant execute on function
 
 -- Maintenance ----------------------------------------------------------------------------------
 -- One statement per batch. The inserted rows are grouped once per user and hour (g); the
--- all-users hour (a) and day rollups and the monthly per-user totals are sums of g's rows.
+-- all-users hour (a) and day rollups and the per-user totals are sums of g's rows.
 -- Upserts read their input in key order, so concurrent writers lock rollup rows in the same order
 -- and cannot deadlock each other.
 
@@ -652,21 +648,21 @@ begin
       first_call_at = least(h.first_call_at, excluded.first_call_at),
       last_call_at = greatest(h.last_call_at, excluded.last_call_at)
   )
-  insert into public.llm_usage_monthly_by_user as h (
-    user_id, month, calls, failed_calls, cancelled_calls, prompt_tokens, completion_tokens,
+  insert into public.llm_usage_user_totals as h (
+    user_id, calls, failed_calls, cancelled_calls, prompt_tokens, completion_tokens,
     total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls, first_call_at,
     last_call_at
   )
-  select user_id, date_trunc('month', hour, 'UTC') as month, sum(calls),
+  select user_id, sum(calls),
     coalesce(sum(calls) filter (where status = 'failed'), 0),
     coalesce(sum(calls) filter (where status = 'cancelled'), 0),
     sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), sum(cached_tokens),
     sum(reasoning_tokens), sum(cost_usd), sum(cost_unknown_calls), min(first_call_at),
     max(last_call_at)
   from g
-  group by 1, 2
-  order by 1, 2
-  on conflict (user_id, month) do update set
+  group by user_id
+  order by user_id
+  on conflict (user_id) do update set
     calls = h.calls + excluded.calls,
     failed_calls = h.failed_calls + excluded.failed_calls,
     cancelled_calls = h.cancelled_calls + excluded.cancelled_calls,
@@ -824,31 +820,21 @@ comment on column public.llm_usage_daily.p95_response_time_ms is
 create view public.llm_usage_by_user
 with (security_invoker = true)
 as
-select v.user_id,
-  sum(v.calls) as calls,
-  sum(v.failed_calls) as failures,
-  sum(v.prompt_tokens) as prompt_tokens,
-  sum(v.completion_tokens) as completion_tokens,
-  sum(v.total_tokens) as total_tokens,
-  case when sum(v.calls) > sum(v.cost_unknown_calls) then sum(v.cost_usd) end as cost_usd,
-  min(v.first_call_at) as first_call_at,
-  max(v.last_call_at) as last_call_at
-from public.llm_usage_monthly_by_user v
+select
+  v.user_id, v.calls, v.failed_calls as failures, v.prompt_tokens, v.completion_tokens,
+  v.total_tokens,
+  case when v.calls > v.cost_unknown_calls then v.cost_usd end as cost_usd,
+  v.first_call_at, v.last_call_at
+from public.llm_usage_user_totals v
 where (select private.llm_usage_sees_all())
-group by v.user_id
 union all
-select v.user_id,
-  sum(v.calls) as calls,
-  sum(v.failed_calls) as failures,
-  sum(v.prompt_tokens) as prompt_tokens,
-  sum(v.completion_tokens) as completion_tokens,
-  sum(v.total_tokens) as total_tokens,
-  case when sum(v.calls) > sum(v.cost_unknown_calls) then sum(v.cost_usd) end as cost_usd,
-  min(v.first_call_at) as first_call_at,
-  max(v.last_call_at) as last_call_at
-from public.llm_usage_monthly_by_user v
-where not (select private.llm_usage_sees_all()) and v.user_id = (select auth.uid())::text
-group by v.user_id;
+select
+  v.user_id, v.calls, v.failed_calls as failures, v.prompt_tokens, v.completion_tokens,
+  v.total_tokens,
+  case when v.calls > v.cost_unknown_calls then v.cost_usd end as cost_usd,
+  v.first_call_at, v.last_call_at
+from public.llm_usage_user_totals v
+where not (select private.llm_usage_sees_all()) and v.user_id = (select auth.uid())::text;
 comment on view public.llm_usage_by_user is
   'Calls, tokens and cost per user_id (NULL for calls without a user), from the rollups: every user for admins, the caller alone for users';
 

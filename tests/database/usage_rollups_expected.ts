@@ -94,9 +94,9 @@ union all
 select '${grain.table}.${column}', 'extra', to_jsonb(d) from (table rolled except all table raw) as d`;
 }
 
-const MONTHLY_SQL = `
+const USER_TOTALS_SQL = `
 with raw as (
-  select user_id, date_trunc('month', created_at, 'UTC') as month, count(*) as calls,
+  select user_id, count(*) as calls,
     count(*) filter (where status = 'failed') as failed_calls,
     count(*) filter (where status = 'cancelled') as cancelled_calls,
     coalesce(sum(prompt_tokens), 0) as prompt_tokens,
@@ -107,17 +107,17 @@ with raw as (
     coalesce(sum(cost_usd), 0) as cost_usd,
     count(*) filter (where cost_usd is null) as cost_unknown_calls,
     min(created_at) as first_call_at, max(created_at) as last_call_at
-  from public.llm_call_logs group by 1, 2
+  from public.llm_call_logs group by 1
 ), rolled as (
-  select user_id, month, calls, failed_calls, cancelled_calls, prompt_tokens, completion_tokens,
+  select user_id, calls, failed_calls, cancelled_calls, prompt_tokens, completion_tokens,
     total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls, first_call_at,
     last_call_at
-  from public.llm_usage_monthly_by_user
+  from public.llm_usage_user_totals
 )
-select 'llm_usage_monthly_by_user' as rollup, 'missing' as side, to_jsonb(d) as row
+select 'llm_usage_user_totals' as rollup, 'missing' as side, to_jsonb(d) as row
 from (table raw except all table rolled) as d
 union all
-select 'llm_usage_monthly_by_user', 'extra', to_jsonb(d) from (table rolled except all table raw) as d`;
+select 'llm_usage_user_totals', 'extra', to_jsonb(d) from (table rolled except all table raw) as d`;
 
 /**
  * Rows where a rollup table differs from the aggregate of the raw rows (an empty list when they
@@ -137,6 +137,6 @@ export async function rollupMismatches(db: Queryable): Promise<Record<string, un
     );
     found.push(...await db.query(histogramSql(grain, "ttft_histogram", "time_to_first_token_ms")));
   }
-  found.push(...await db.query(MONTHLY_SQL));
+  found.push(...await db.query(USER_TOTALS_SQL));
   return found;
 }

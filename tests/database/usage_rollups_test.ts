@@ -123,8 +123,8 @@ Deno.test("a user reads only their own rollup rows; admins read all; anon nothin
   assert.deepEqual(own.map((r) => r.user_id), [alice]);
   const everyone = await db.asUser(adminClaims, (q) => users(q, "llm_usage_hourly"));
   assert.equal(everyone.length, 4);
-  const monthly = await db.asUser({ sub: alice }, (q) => users(q, "llm_usage_monthly_by_user"));
-  assert.deepEqual(monthly.map((r) => r.user_id), [alice]);
+  const totals = await db.asUser({ sub: alice }, (q) => users(q, "llm_usage_user_totals"));
+  assert.deepEqual(totals.map((r) => r.user_id), [alice]);
   for (const table of ["llm_usage_hourly_all_users", "llm_usage_daily_all_users"]) {
     const rows = await db.asUser({ sub: alice }, (q) => q.query(`select * from public.${table}`));
     assert.equal(rows.length, 0, `a plain user reads nothing from ${table}`);
@@ -150,7 +150,7 @@ Deno.test("no API role may insert, update or delete rollup rows", async () => {
     `update public.llm_usage_hourly set calls = calls + 1`,
     `delete from public.llm_usage_hourly_all_users`,
     `update public.llm_usage_daily_all_users set cost_usd = 0`,
-    `delete from public.llm_usage_monthly_by_user`,
+    `delete from public.llm_usage_user_totals`,
   ];
   const roles: [string, (fn: (q: Queryable) => Promise<unknown>) => Promise<unknown>][] = [
     ["anon", (fn) => db.asAnon(fn)],
