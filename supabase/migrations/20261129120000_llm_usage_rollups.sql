@@ -7,9 +7,10 @@
 --   llm_usage_daily_all_users    UTC day  x edge_function, model, status, method_type (admins)
 --   llm_usage_daily_by_model     UTC day  x model (admins; what llm_usage_daily shows them)
 --   llm_usage_user_totals        user_id, all time (per-user totals, no latency)
--- Each holds sums (calls, tokens of each kind, known cost and the number of calls of unknown
--- cost, response time and time-to-first-token sums and counts), two latency histograms over the
--- buckets of public.llm_latency_bucket_bounds(), and the first and last created_at.
+-- The first three hold sums (calls, tokens of each kind, known cost and the number of calls of
+-- unknown cost, response time and time-to-first-token sums and counts), two latency histograms
+-- over the buckets of public.llm_latency_bucket_bounds(), and the first and last created_at; the
+-- last two hold only what their view shows (llm_usage_daily, llm_usage_by_user).
 --
 -- Maintenance: one statement-level AFTER INSERT trigger on public.llm_call_logs reads the
 -- statement's transition table (the rows actually inserted: rows skipped by ON CONFLICT DO
