@@ -1,0 +1,237 @@
+// @ts-check
+/**
+ * The dashboard page: sign-in, the range and filters (kept in the address bar, so a view can be
+ * shared), and the panels, each loading on its own.
+ *
+ * @module
+ */
+import { apiGet, ApiError } from "./api.js";
+import { accessToken, forgetSession, signInLocally, signInWithPassword, signOut } from "./auth.js";
+import { renderCallDetail, renderCallsPage } from "./calls.js";
+import { byId, h, replace } from "./dom.js";
+import { formatShortTime } from "./format.js";
+import { createPanel, renderSeries, renderTop, renderTotals } from "./panels.js";
+
+/** @typedef {import("./auth.js").SignInConfig} SignInConfig */
+
+const FILTERS = ["range", "from", "to", "edge_function", "model", "user", "status", "stack"];
+const form = /** @type {HTMLFormElement} */ (byId("filters"));
+const dialog = /** @type {HTMLDialogElement} */ (byId("call-dialog"));
+
+/** @type {SignInConfig} */
+let config = { authUrl: null, publishableKey: null, localSignIn: false };
+/** @type {{ userId: string, email: string | null, admin: boolean } | null} */
+let me = null;
+/** Cursors of the pages seen so far: `cursors[n]` opens page n + 1. */
+let cursors = [null];
+let page = 0;
+
+/** The current range and filters, as query parameters. */
+function query() {
+  /** @type {Record<string, string | undefined>} */
+  const params = {};
+  const data = new FormData(form);
+  for (const name of FILTERS) {
+    const value = String(data.get(name) ?? "");
+    if (value) params[name] = value;
+  }
+  if (params.range !== "custom") delete params.from, delete params.to;
+  if (!me?.admin) delete params.user;
+  return params;
+}
+
+/**
+ * @param {string} path
+ * @param {Record<string, string | undefined>} [extra]
+ */
+async function get(path, extra = {}) {
+  return await apiGet(path, { ...query(), ...extra }, await accessToken(config));
+}
+
+/** A 401 anywhere ends the session: back to the sign-in. */
+function handled(/** @type {unknown} */ error) {
+  if (!(error instanceof ApiError) || error.status !== 401) return false;
+  forgetSession();
+  showSignIn(`${error.message}: sign in again.`);
+  return true;
+}
+
+/** The totals of the current refresh, which the top lists divide by for their shares. */
+let totalsLoad = Promise.resolve(null);
+const totals = createPanel(byId("totals"), () => (totalsLoad = get("totals")), (body, data) => {
+  renderTotals(body, data);
+  const filtered = Object.keys(query()).some((k) => !["range", "from", "to", "stack"].includes(k));
+  byId("empty").hidden = data.totals.calls > 0 || filtered;
+  const range = data.range;
+  byId("range-label").textContent = `${formatShortTime(range.from)} – ${formatShortTime(range.to)}` +
+    ` (your time zone), by ${range.bucket}`;
+}, handled);
+const series = createPanel(byId("cost-chart"), () => get("series"), (body, data) => {
+  renderSeries(body, /** @type {HTMLElement} */ (byId("calls-chart").querySelector(".body")), data);
+}, handled);
+const tops = ["model", "edge_function", "user_id"].map((by) =>
+  createPanel(byId(`top-${by}`), async () => {
+    const [top, sum] = await Promise.all([get("top", { by }), totalsLoad.catch(() => null)]);
+    return { top, total: Number(sum?.totals?.costUsd ?? 0) };
+  }, (body, { top, total }) => {
+    renderTop(body, top, total, { model: "model", edge_function: "function", user_id: "user" }[by] ?? by);
+  }, handled)
+);
+const calls = createPanel(byId("calls"), () => get("calls", { cursor: cursors[page] ?? undefined }), (body, data) => {
+  cursors[page + 1] = data.next;
+  renderCallsPage(body, data, Boolean(me?.admin), openCall);
+  /** @type {HTMLButtonElement} */ (byId("older")).disabled = !data.next;
+  /** @type {HTMLButtonElement} */ (byId("newer")).disabled = page === 0;
+  byId("page-label").textContent = `Page ${page + 1}`;
+}, handled);
+
+/** Loads every panel for the current range and filters. */
+function refreshAll() {
+  history.replaceState(null, "", `?${new URLSearchParams(/** @type {any} */ (query()))}`);
+  cursors = [null];
+  page = 0;
+  totals.refresh(); // first: it sets totalsLoad
+  series.section.setAttribute("aria-busy", "true");
+  byId("calls-chart").setAttribute("aria-busy", "true");
+  series.refresh().finally(() => byId("calls-chart").removeAttribute("aria-busy"));
+  for (const top of tops) if (!top.section.hidden) top.refresh();
+  calls.refresh();
+  loadOptions();
+}
+
+/** Fills the filter menus with what the range has, keeping the current choices. */
+async function loadOptions() {
+  try {
+    const options = await get("options");
+    fill("edge_function", options.edgeFunctions);
+    fill("model", options.models);
+    fill("user", options.users);
+  } catch (error) {
+    handled(error);
+  }
+}
+
+/**
+ * @param {string} name
+ * @param {string[]} values
+ */
+function fill(name, values) {
+  const select = /** @type {HTMLSelectElement} */ (form.elements.namedItem(name));
+  const current = select.value;
+  const all = [...new Set([...values, ...(current ? [current] : [])])];
+  replace(select, h("option", { value: "" }, "All"), ...all.map((v) => h("option", { value: v }, v)));
+  select.value = current;
+}
+
+/** @param {any} call */
+async function openCall(call) {
+  const body = /** @type {HTMLElement} */ (dialog.querySelector(".body"));
+  byId("call-title").textContent = `Call ${call.id.slice(0, 8)}`;
+  replace(body, h("p", { "aria-busy": "true" }, "Loading…"));
+  dialog.showModal();
+  try {
+    const { call: full } = await apiGet(`calls/${encodeURIComponent(call.id)}`, { at: call.createdAt }, await accessToken(config));
+    renderCallDetail(body, full);
+  } catch (error) {
+    if (handled(error)) return dialog.close();
+    replace(body, h("p", { class: "panel-error", role: "alert" }, error instanceof ApiError ? error.message : "Cannot load the call"));
+  }
+}
+
+/** @param {string} reason */
+function showSignIn(reason) {
+  me = null;
+  byId("main").hidden = true;
+  byId("who").hidden = true;
+  byId("sign-in").hidden = false;
+  byId("sign-in-reason").textContent = reason;
+  byId("password-form").hidden = !config.authUrl;
+  byId("local-sign-in").hidden = !config.localSignIn;
+  byId("no-sign-in").hidden = Boolean(config.authUrl || config.localSignIn);
+  if (dialog.open) dialog.close();
+}
+
+async function showDashboard() {
+  const token = await accessToken(config);
+  if (!token) return showSignIn("");
+  try {
+    me = await apiGet("me", {}, token);
+  } catch (error) {
+    if (handled(error)) return;
+    return showSignIn(error instanceof ApiError ? error.message : "Cannot reach the dashboard");
+  }
+  if (!me) return;
+  byId("sign-in").hidden = true;
+  byId("main").hidden = false;
+  byId("who").hidden = false;
+  byId("who-name").textContent = me.email ?? me.userId;
+  byId("who-role").textContent = me.admin ? "admin: all users" : "your calls";
+  byId("user-filter").hidden = !me.admin;
+  byId("top-user_id").hidden = !me.admin;
+  byId("first-call").textContent = `curl -X POST ${new URL("chat", location.href)} \\\n` +
+    `  -H 'content-type: application/json' \\\n` +
+    `  -d '{"messages":[{"role":"user","content":"Hello"}]}'`;
+  form.classList.toggle("is-custom", query().range === "custom");
+  refreshAll();
+}
+
+function restoreFilters() {
+  const params = new URLSearchParams(location.search);
+  for (const name of FILTERS) {
+    const field = /** @type {HTMLInputElement | HTMLSelectElement | null} */ (form.elements.namedItem(name));
+    const value = params.get(name);
+    if (!field || value === null) continue;
+    if (field instanceof HTMLSelectElement && ![...field.options].some((o) => o.value === value)) {
+      field.append(h("option", { value }, value));
+    }
+    field.value = value;
+  }
+}
+
+function wire() {
+  form.addEventListener("change", () => {
+    form.classList.toggle("is-custom", query().range === "custom");
+    const q = query();
+    if (q.range === "custom" && (!q.from || !q.to)) return;
+    refreshAll();
+  });
+  form.addEventListener("submit", (event) => event.preventDefault());
+  byId("older").addEventListener("click", () => { page += 1; calls.refresh(); });
+  byId("newer").addEventListener("click", () => { page = Math.max(0, page - 1); calls.refresh(); });
+  byId("close-call").addEventListener("click", () => dialog.close());
+  byId("sign-out").addEventListener("click", async () => {
+    await signOut(config);
+    showSignIn("You have signed out.");
+  });
+  byId("password-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(/** @type {HTMLFormElement} */ (event.target));
+    await signingIn(() => signInWithPassword(config, String(data.get("email")), String(data.get("password"))));
+  });
+  for (const button of byId("local-sign-in").querySelectorAll("button")) {
+    button.addEventListener("click", () => signingIn(() => signInLocally(/** @type {any} */ (button.dataset.as))));
+  }
+}
+
+/** @param {() => Promise<unknown>} signIn */
+async function signingIn(signIn) {
+  byId("sign-in-error").textContent = "";
+  try {
+    await signIn();
+    await showDashboard();
+  } catch (error) {
+    byId("sign-in-error").textContent = error instanceof Error ? error.message : "Sign-in failed";
+  }
+}
+
+async function start() {
+  try {
+    const response = await fetch(new URL("llm-dashboard/api/config", location.href));
+    config = await response.json();
+  } catch { /* sign-in will say there is no way to sign in */ }
+  restoreFilters();
+  wire();
+  await showDashboard();
+}
+
+start();
