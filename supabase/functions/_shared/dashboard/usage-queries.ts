@@ -71,7 +71,7 @@ function source(tx: Sql, q: DashboardQuery, viewer: Viewer, perUser = false) {
 
 /**
  * Totals over the range, with p50/p95 of the response time and time to first token from the
- * rollups' histograms summed bucket by bucket.
+ * rollups' histograms summed bucket by bucket (`llm_histogram_sum`).
  *
  * @example
  * ```ts
@@ -80,36 +80,29 @@ function source(tx: Sql, q: DashboardQuery, viewer: Viewer, perUser = false) {
  */
 export async function readTotals(tx: Sql, q: DashboardQuery, viewer: Viewer): Promise<Totals> {
   const [row] = await tx`
-    with rows as (select * from ${source(tx, q, viewer)}),
-    rt as (
-      select i, sum(v) as v from rows, unnest(rows.response_time_histogram) with ordinality u(v, i)
-      group by i
-    ),
-    ft as (
-      select i, sum(v) as v from rows, unnest(rows.ttft_histogram) with ordinality u(v, i)
-      group by i
-    ),
-    histograms as (
-      select (select array_agg(v::bigint order by i) from rt) as rt,
-        (select array_agg(v::bigint order by i) from ft) as ft
+    with sums as (
+      select
+        coalesce(sum(calls), 0)::float8 as calls,
+        coalesce(sum(calls) filter (where status = 'failed'), 0)::float8 as failed,
+        coalesce(sum(calls) filter (where status = 'cancelled'), 0)::float8 as cancelled,
+        coalesce(sum(cost_usd), 0)::text as cost_usd,
+        coalesce(sum(cost_unknown_calls), 0)::float8 as cost_unknown_calls,
+        coalesce(sum(prompt_tokens), 0)::float8 as prompt_tokens,
+        coalesce(sum(completion_tokens), 0)::float8 as completion_tokens,
+        coalesce(sum(total_tokens), 0)::float8 as total_tokens,
+        coalesce(sum(cached_tokens), 0)::float8 as cached_tokens,
+        coalesce(sum(reasoning_tokens), 0)::float8 as reasoning_tokens,
+        sum(response_time_ms_sum)::float8 / nullif(sum(response_time_count), 0) as rt_avg,
+        public.llm_histogram_sum(response_time_histogram) as rt,
+        public.llm_histogram_sum(ttft_histogram) as ft
+      from ${source(tx, q, viewer)}
     )
-    select
-      coalesce(sum(calls), 0)::float8 as calls,
-      coalesce(sum(calls) filter (where status = 'failed'), 0)::float8 as failed,
-      coalesce(sum(calls) filter (where status = 'cancelled'), 0)::float8 as cancelled,
-      coalesce(sum(cost_usd), 0)::text as cost_usd,
-      coalesce(sum(cost_unknown_calls), 0)::float8 as cost_unknown_calls,
-      coalesce(sum(prompt_tokens), 0)::float8 as prompt_tokens,
-      coalesce(sum(completion_tokens), 0)::float8 as completion_tokens,
-      coalesce(sum(total_tokens), 0)::float8 as total_tokens,
-      coalesce(sum(cached_tokens), 0)::float8 as cached_tokens,
-      coalesce(sum(reasoning_tokens), 0)::float8 as reasoning_tokens,
-      (sum(response_time_ms_sum)::float8 / nullif(sum(response_time_count), 0)) as rt_avg,
-      (select public.llm_latency_percentile(rt, 0.5) from histograms where rt is not null) as rt_p50,
-      (select public.llm_latency_percentile(rt, 0.95) from histograms where rt is not null) as rt_p95,
-      (select public.llm_latency_percentile(ft, 0.5) from histograms where ft is not null) as ft_p50,
-      (select public.llm_latency_percentile(ft, 0.95) from histograms where ft is not null) as ft_p95
-    from rows`;
+    select *,
+      public.llm_latency_percentile(rt, 0.5) as rt_p50,
+      public.llm_latency_percentile(rt, 0.95) as rt_p95,
+      public.llm_latency_percentile(ft, 0.5) as ft_p50,
+      public.llm_latency_percentile(ft, 0.95) as ft_p95
+    from sums`;
   const counts = (name: string) => Number(row?.[name] ?? 0);
   const maybe = (name: string) => (row?.[name] == null ? null : Number(row[name]));
   return {

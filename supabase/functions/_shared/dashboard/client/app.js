@@ -10,7 +10,7 @@ import { accessToken, forgetSession, signInLocally, signInWithPassword, signOut 
 import { renderCallDetail, renderCallsPage } from "./calls.js";
 import { byId, h, replace } from "./dom.js";
 import { formatShortTime } from "./format.js";
-import { createPanel, renderSeries, renderTop, renderTotals } from "./panels.js";
+import { createPanel, renderCallsChart, renderCostChart, renderTop, renderTotals } from "./panels.js";
 
 /** @typedef {import("./auth.js").SignInConfig} SignInConfig */
 
@@ -63,12 +63,14 @@ const totals = createPanel(byId("totals"), () => (totalsLoad = get("totals")), (
   const filtered = Object.keys(query()).some((k) => !["range", "from", "to", "stack"].includes(k));
   byId("empty").hidden = data.totals.calls > 0 || filtered;
   const range = data.range;
+  Object.assign(byId("totals").dataset, { from: range.from, to: range.to });
   byId("range-label").textContent = `${formatShortTime(range.from)} – ${formatShortTime(range.to)}` +
     ` (your time zone), by ${range.bucket}`;
 }, handled);
-const series = createPanel(byId("cost-chart"), () => get("series"), (body, data) => {
-  renderSeries(body, /** @type {HTMLElement} */ (byId("calls-chart").querySelector(".body")), data);
-}, handled);
+/** The series of the current refresh, which both charts draw. */
+let seriesLoad = Promise.resolve(null);
+const costChart = createPanel(byId("cost-chart"), () => (seriesLoad = get("series")), renderCostChart, handled);
+const callsChart = createPanel(byId("calls-chart"), () => seriesLoad, renderCallsChart, handled);
 const tops = ["model", "edge_function", "user_id"].map((by) =>
   createPanel(byId(`top-${by}`), async () => {
     const [top, sum] = await Promise.all([get("top", { by }), totalsLoad.catch(() => null)]);
@@ -91,9 +93,8 @@ function refreshAll() {
   cursors = [null];
   page = 0;
   totals.refresh(); // first: it sets totalsLoad
-  series.section.setAttribute("aria-busy", "true");
-  byId("calls-chart").setAttribute("aria-busy", "true");
-  series.refresh().finally(() => byId("calls-chart").removeAttribute("aria-busy"));
+  costChart.refresh(); // first: it sets seriesLoad
+  callsChart.refresh();
   for (const top of tops) if (!top.section.hidden) top.refresh();
   calls.refresh();
   loadOptions();

@@ -128,13 +128,12 @@ export function renderTotals(body, { totals: t }) {
 }
 
 /**
- * Draws the cost chart (stacked by key, the six biggest and "other") and the calls chart.
+ * Draws the cost chart: stacked by model or function, the six biggest and "other".
  *
- * @param {HTMLElement} costBody
- * @param {HTMLElement} callsBody
+ * @param {HTMLElement} body
  * @param {{ range: any, points: any[] }} data
  */
-export function renderSeries(costBody, callsBody, { range, points }) {
+export function renderCostChart(body, { range, points }) {
   const buckets = bucketStarts(range);
   const index = new Map(buckets.map((b, i) => [b, i]));
   const costByKey = new Map();
@@ -145,30 +144,52 @@ export function renderSeries(costBody, callsBody, { range, points }) {
   const ranked = [...costByKey.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k);
   const shown = ranked.slice(0, 6);
   const names = ranked.length > 6 ? [...shown, "other"] : shown;
-  const costSeries = names.map((name) => ({ name, values: buckets.map(() => 0) }));
+  const series = names.map((name) => ({ name, values: buckets.map(() => 0) }));
+  for (const p of points) {
+    const i = index.get(p.t);
+    if (i === undefined) continue;
+    const key = p.key ?? "(none)";
+    series[shown.includes(key) ? shown.indexOf(key) : names.length - 1].values[i] += Number(p.costUsd);
+  }
+  drawResponsive(body, { buckets, series, format: formatUsd, label: "Cost" });
+}
+
+/**
+ * Draws the calls chart: calls that did not fail, and failures on top.
+ *
+ * @param {HTMLElement} body
+ * @param {{ range: any, points: any[] }} data
+ */
+export function renderCallsChart(body, { range, points }) {
+  const buckets = bucketStarts(range);
+  const index = new Map(buckets.map((b, i) => [b, i]));
   const calls = { name: "completed or cancelled", values: buckets.map(() => 0) };
   const failed = { name: "failed", values: buckets.map(() => 0) };
   for (const p of points) {
     const i = index.get(p.t);
     if (i === undefined) continue;
-    const key = p.key ?? "(none)";
-    const s = shown.includes(key) ? shown.indexOf(key) : names.length - 1;
-    costSeries[s].values[i] += Number(p.costUsd);
     calls.values[i] += p.calls - p.failed;
     failed.values[i] += p.failed;
   }
-  const redraw = () => {
-    drawStackedBars(costBody, { buckets, series: costSeries, format: formatUsd, label: "Cost" });
-    drawStackedBars(callsBody, {
-      buckets,
-      series: [calls, failed],
-      format: formatCount,
-      label: "Calls",
-      classes: ["series-ok", "series-error"],
-    });
-  };
+  drawResponsive(body, {
+    buckets,
+    series: [calls, failed],
+    format: formatCount,
+    label: "Calls",
+    classes: ["series-ok", "series-error"],
+  });
+}
+
+/**
+ * Draws a chart now and again whenever the window changes width.
+ *
+ * @param {HTMLElement} body
+ * @param {import("./charts.js").ChartData} data
+ */
+function drawResponsive(body, data) {
+  const redraw = () => drawStackedBars(body, data);
   redraw();
-  resizeRedraw.set(costBody, redraw);
+  resizeRedraw.set(body, redraw);
 }
 
 /** The latest redraw of each chart, run again when the window changes width. */
