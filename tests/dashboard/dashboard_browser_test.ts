@@ -131,6 +131,20 @@ Deno.test({
       }
     });
 
+    await t.step("data arriving does not move what is on screen (layout shift)", async () => {
+      await page.reload();
+      await page.waitForSelector("#main:not([hidden])");
+      await settled(page);
+      const shift = await page.evaluate(`new Promise((resolve) => {
+        let total = 0;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+        }).observe({ type: "layout-shift", buffered: true });
+        requestAnimationFrame(() => setTimeout(() => resolve(total), 100));
+      })`) as number;
+      assert.ok(shift < 0.02, `cumulative layout shift ${shift}`);
+    });
+
     await t.step("the user never sees another user's rows, models or messages", async () => {
       const text = await page.$eval("body", (b) => b.innerText);
       for (const secret of [OTHER_USER.id, OTHER_USER.model, SAMPLE_ACCOUNTS.admin.id]) {

@@ -176,6 +176,13 @@ async function showDashboard() {
   refreshAll();
 }
 
+/** Draws the totals with dashes before the first load, so the panel keeps its size from the start. */
+function placeholders() {
+  renderTotals(/** @type {HTMLElement} */ (byId("totals").querySelector(".body")), {
+    totals: { calls: null, failed: null, cancelled: null, costUsd: null, costUnknownCalls: 0 },
+  });
+}
+
 function restoreFilters() {
   const params = new URLSearchParams(location.search);
   for (const name of FILTERS) {
@@ -231,6 +238,7 @@ async function start() {
     config = await response.json();
   } catch { /* sign-in will say there is no way to sign in */ }
   restoreFilters();
+  placeholders();
   wire();
   await showDashboard();
 }

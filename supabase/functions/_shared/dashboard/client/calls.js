@@ -7,7 +7,7 @@
  * @module
  */
 import { h, replace } from "./dom.js";
-import { formatCount, formatDateTime, formatMs, formatUsd } from "./format.js";
+import { formatCount, formatDateTime, formatMs, formatShortTime, formatUsd } from "./format.js";
 
 /**
  * Draws one page of calls; clicking a row (or its time, a button, for the keyboard) opens it.
@@ -24,9 +24,13 @@ export function renderCallsPage(body, page, showUser, open) {
   }
   const head = ["Time", "Function", ...(showUser ? ["User"] : []), "Model", "Status", "Tokens", "Cost", "Time taken"];
   const numeric = new Set(["Tokens", "Cost", "Time taken"]);
-  const narrowHidden = new Set(["Function", "User", "Tokens"]);
+  const narrowHidden = new Set(["Function", "User", "Tokens", "Time taken"]);
   const rows = page.calls.map((call) => {
-    const link = h("button", { type: "button", class: "link" }, formatDateTime(call.createdAt));
+    const link = h(
+      "button",
+      { type: "button", class: "link", title: formatDateTime(call.createdAt) },
+      formatShortTime(call.createdAt),
+    );
     link.addEventListener("click", (event) => {
       event.stopPropagation();
       open(call);
@@ -41,7 +45,7 @@ export function renderCallsPage(body, page, showUser, open) {
       h("td", { class: `status-${call.status}` }, call.status),
       h("td", { class: "num hide-narrow" }, formatCount(call.totalTokens)),
       h("td", { class: "num", "data-value": call.costUsd ?? "" }, formatUsd(call.costUsd)),
-      h("td", { class: "num" }, formatMs(call.responseTimeMs)),
+      h("td", { class: "num hide-narrow" }, formatMs(call.responseTimeMs)),
     );
     row.addEventListener("click", () => open(call));
     return row;

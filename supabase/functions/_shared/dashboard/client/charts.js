@@ -8,12 +8,12 @@
  * @module
  */
 import { h, svg } from "./dom.js";
-import { formatShortTime } from "./format.js";
+import { formatDay, formatShortTime } from "./format.js";
 
 /**
  * @typedef {{ name: string, values: number[] }} Series
  * @typedef {{ buckets: string[], series: Series[], format: (n: number) => string,
- *   label: string, classes?: string[] }} ChartData
+ *   label: string, classes?: string[], bucket?: "hour" | "day" }} ChartData
  */
 
 const HEIGHT = 210;
@@ -71,7 +71,7 @@ export function drawStackedBars(container, data) {
       x: MARGIN.left + i * step + step / 2,
       y: HEIGHT - 6,
       "text-anchor": "middle",
-    }, formatShortTime(data.buckets[i])));
+    }, data.bucket === "day" ? formatDay(data.buckets[i]) : formatShortTime(data.buckets[i])));
   }
   const legend = h("div", { class: "legend" }, ...data.series.map((series, s) =>
     h("span", { class: seriesClass(data, s) }, series.name)

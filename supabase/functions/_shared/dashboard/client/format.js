@@ -98,3 +98,15 @@ export function formatDateTime(iso) {
 export function formatShortTime(value) {
   return shortTime.format(new Date(value));
 }
+
+const day = new Intl.DateTimeFormat(LOCALE, { month: "short", day: "numeric" });
+
+/**
+ * A date without the time (axes of charts by day).
+ *
+ * @param {string | Date} value
+ * @returns {string}
+ */
+export function formatDay(value) {
+  return day.format(new Date(value));
+}

@@ -86,7 +86,9 @@ export function renderTotals(body, { totals: t }) {
       "Cost",
       t.costUsd,
       formatUsd(t.costUsd),
-      t.costUnknownCalls ? `${formatCount(t.costUnknownCalls)} calls of unknown cost` : "USD",
+      t.costUnknownCalls
+        ? `${formatCount(t.costUnknownCalls)} ${t.costUnknownCalls === 1 ? "call" : "calls"} of unknown cost`
+        : "USD",
     ),
     stat(
       "calls",
@@ -151,7 +153,7 @@ export function renderCostChart(body, { range, points }) {
     const key = p.key ?? "(none)";
     series[shown.includes(key) ? shown.indexOf(key) : names.length - 1].values[i] += Number(p.costUsd);
   }
-  drawResponsive(body, { buckets, series, format: formatUsd, label: "Cost" });
+  drawResponsive(body, { buckets, series, format: formatUsd, label: "Cost", bucket: range.bucket });
 }
 
 /**
@@ -177,6 +179,7 @@ export function renderCallsChart(body, { range, points }) {
     format: formatCount,
     label: "Calls",
     classes: ["series-ok", "series-error"],
+    bucket: range.bucket,
   });
 }
 
@@ -221,7 +224,7 @@ export function renderTop(body, { entries }, totalCost, noun) {
     return h(
       "tr",
       { "data-key": e.key ?? "" },
-      h("td", { class: "key" }, e.key ?? "(none)", bar),
+      h("td", { class: "key", title: e.key ?? "(none)" }, e.key ?? "(none)", bar),
       h("td", { class: "num", "data-value": e.costUsd }, formatUsd(e.costUsd)),
       h("td", { class: "num" }, formatPercent(share)),
       h("td", { class: "num" }, formatCount(e.calls)),
