@@ -96,7 +96,11 @@ export function createTokenVerifier(options: TokenVerifierOptions = {}): VerifyA
       claims = payload;
     } else if (jwk && ALGORITHMS[alg]) {
       const spec = ALGORITHMS[alg];
-      const key = await crypto.subtle.importKey("jwk", jwk, spec.import, false, ["verify"]);
+      // A key of another type than the token claims fails to import: a forgery too.
+      const key = await crypto.subtle.importKey("jwk", jwk, spec.import, false, ["verify"])
+        .catch(() => {
+          throw forged();
+        });
       if (!await crypto.subtle.verify(spec.verify, key, signature, signed)) throw forged();
       claims = payload;
     } else if (remote) {
