@@ -73,7 +73,10 @@ Deno.test("an admin's totals cover every user, and one user when filtered", asyn
   assert.equal(all.totals.calls, everyone.calls);
   assert.equal(Number(all.totals.costUsd), Number(everyone.cost));
   const [, bob] = await api(`totals?range=30d&user=${OTHER_USER.id}`, ADMIN);
-  assert.equal(bob.totals.calls, (await sqlTotals(sql, { ...bob.range, userId: OTHER_USER.id })).calls);
+  assert.equal(
+    bob.totals.calls,
+    (await sqlTotals(sql, { ...bob.range, userId: OTHER_USER.id })).calls,
+  );
 });
 
 Deno.test("a user asking for another user's rows still gets only their own", async () => {
@@ -91,7 +94,10 @@ Deno.test("RLS, not the query, hides other users' calls from a user", async () =
   const q = parseDashboardQuery(new URLSearchParams("range=30d"));
   const claims = { sub: USER.id, role: "authenticated", exp: Date.now() / 1000 + 60 };
   // The query is told the viewer is an admin, so it adds no user filter: RLS must still apply.
-  const page = await asUser(claims, (tx) => readCallsPage(tx, q, { userId: USER.id, admin: true }, null));
+  const page = await asUser(
+    claims,
+    (tx) => readCallsPage(tx, q, { userId: USER.id, admin: true }, null),
+  );
   assert.ok(page.calls.length > 0);
   assert.ok(page.calls.every((call) => call.userId === USER.id));
 });
@@ -101,7 +107,10 @@ Deno.test("the calls table pages by keyset through exactly the viewer's calls, n
     const ids: string[] = [];
     let cursor: string | null = "";
     for (let guard = 0; cursor !== null && guard < 20; guard++) {
-      const [status, page] = await api(`calls?range=30d&cursor=${encodeURIComponent(cursor)}`, account);
+      const [status, page] = await api(
+        `calls?range=30d&cursor=${encodeURIComponent(cursor)}`,
+        account,
+      );
       assert.equal(status, 200);
       assert.ok(page.calls.length <= 25);
       ids.push(...page.calls.map((c: { id: string }) => c.id));

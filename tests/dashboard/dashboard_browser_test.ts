@@ -10,14 +10,21 @@ import postgres from "postgres";
 import type { Page } from "puppeteer-core";
 import { SAMPLE_ACCOUNTS, signLocalToken } from "../../tools/dev/local-auth.ts";
 import { startDev } from "../../tools/dev/start-dev.ts";
-import { dashboardRows, HOSTILE_MESSAGE, insertRows, OTHER_USER } from "../fixtures/dashboard-seed.ts";
+import {
+  dashboardRows,
+  HOSTILE_MESSAGE,
+  insertRows,
+  OTHER_USER,
+} from "../fixtures/dashboard-seed.ts";
 import { findChromium, launchChromium } from "./browser.ts";
 import { sqlTotals } from "./sql-totals.ts";
 import { screenshotViews } from "./screenshots.ts";
 
 const chromium = findChromium();
 if (!chromium) {
-  console.log("dashboard browser tests skipped: no Chromium (apt install chromium, or set CHROMIUM_PATH)");
+  console.log(
+    "dashboard browser tests skipped: no Chromium (apt install chromium, or set CHROMIUM_PATH)",
+  );
 }
 
 const USER = SAMPLE_ACCOUNTS.user;
@@ -56,7 +63,7 @@ async function signIn(page: Page, url: string, as: "user" | "admin"): Promise<vo
 function figures(page: Page): Promise<Record<string, string>> {
   return page.$$eval("#totals [data-stat]", (stats) =>
     Object.fromEntries(stats.map((s) => {
-      const { dataset } = (s as unknown as El);
+      const { dataset } = s as unknown as El;
       return [dataset.stat!, dataset.value!];
     })));
 }
@@ -65,7 +72,12 @@ function figures(page: Page): Promise<Record<string, string>> {
 async function allCallIds(page: Page): Promise<string[]> {
   const ids: string[] = [];
   for (let guard = 0; guard < 50; guard++) {
-    ids.push(...await page.$$eval("#calls tbody tr", (rows) => rows.map((r) => r.getAttribute("data-id")!)));
+    ids.push(
+      ...await page.$$eval(
+        "#calls tbody tr",
+        (rows) => rows.map((r) => r.getAttribute("data-id")!),
+      ),
+    );
     if (await page.$eval("#older", (b) => (b as unknown as El).disabled)) return ids;
     const label = await page.$eval("#page-label", (e) => e.textContent);
     await page.click("#older");
@@ -110,7 +122,10 @@ Deno.test({
       await page.goto(url);
       await page.waitForSelector("#sign-in:not([hidden])");
       assert.equal(await page.$eval("#main", (m) => (m as unknown as El).hidden), true);
-      assert.match(await page.$eval("#local-sign-in", (e) => e.textContent!), /Local development only/);
+      assert.match(
+        await page.$eval("#local-sign-in", (e) => e.textContent!),
+        /Local development only/,
+      );
     });
 
     await t.step("the sample user's totals equal SQL's over the same hours", async () => {
@@ -119,7 +134,10 @@ Deno.test({
         await page.select('select[name="range"]', range);
         await settled(page);
         const shown = await figures(page);
-        const { from, to } = await page.$eval("#totals", (e) => ({ ...(e as unknown as El).dataset }));
+        const { from, to } = await page.$eval(
+          "#totals",
+          (e) => ({ ...(e as unknown as El).dataset }),
+        );
         const expected = await sqlTotals(sql, { from: from!, to: to!, userId: USER.id });
         assert.equal(Number(shown.calls), expected.calls, `calls over ${range}`);
         assert.ok(expected.calls > 0);
@@ -150,11 +168,16 @@ Deno.test({
       for (const secret of [OTHER_USER.id, OTHER_USER.model, SAMPLE_ACCOUNTS.admin.id]) {
         assert.ok(!text.includes(secret), `the page shows "${secret}"`);
       }
-      const options = await page.$$eval("select option", (o) => o.map((e) => (e as unknown as El).value));
+      const options = await page.$$eval(
+        "select option",
+        (o) => o.map((e) => (e as unknown as El).value),
+      );
       assert.ok(!options.includes(OTHER_USER.model));
       assert.equal(await page.$eval("#top-user_id", (e) => (e as unknown as El).hidden), true);
       const others = rows.find((r) => r.user_id === OTHER_USER.id)!;
-      const token = await page.evaluate(`JSON.parse(localStorage["llm-dashboard.session"]).access_token`);
+      const token = await page.evaluate(
+        `JSON.parse(localStorage["llm-dashboard.session"]).access_token`,
+      );
       const response = await fetch(`${url}/api/calls/${others.id}?at=${others.created_at}`, {
         headers: { authorization: `Bearer ${token}` },
       });
@@ -163,21 +186,24 @@ Deno.test({
       assert.equal(status, 404);
     });
 
-    await t.step("the calls table pages through exactly the user's calls, newest first", async () => {
-      const ids = await allCallIds(page);
-      const expected = mine.toSorted((a, b) =>
-        b.created_at!.localeCompare(a.created_at!) || b.id!.localeCompare(a.id!)
-      ).map((r) => r.id);
-      assert.deepEqual(ids, expected);
-      assert.ok(ids.length > 25, "more than one page");
-      await page.click("#newer");
-      await page.waitForFunction(`document.querySelector("#page-label").textContent === "Page 2"`);
-    });
+    await t.step(
+      "the calls table pages through exactly the user's calls, newest first",
+      async () => {
+        const ids = await allCallIds(page);
+        const expected = mine.toSorted((a, b) =>
+          b.created_at!.localeCompare(a.created_at!) || b.id!.localeCompare(a.id!)
+        ).map((r) => r.id);
+        assert.deepEqual(ids, expected);
+        assert.ok(ids.length > 25, "more than one page");
+        await page.click("#newer");
+        await page.waitForFunction(
+          `document.querySelector("#page-label").textContent === "Page 2"`,
+        );
+      },
+    );
 
     await t.step("a call opens in full, its messages shown as text", async () => {
-      const hostile = mine.find((r) =>
-        JSON.stringify(r.request_messages).includes("onerror")
-      )!;
+      const hostile = mine.find((r) => JSON.stringify(r.request_messages).includes("onerror"))!;
       await page.select('select[name="range"]', "30d");
       await settled(page);
       let found = await page.$(`#calls tr[data-id="${hostile.id}"] button`);
@@ -204,18 +230,26 @@ Deno.test({
       await page.select('select[name="range"]', "30d");
       await settled(page);
       const shown = await figures(page);
-      const { from, to } = await page.$eval("#totals", (e) => ({ ...(e as unknown as El).dataset }));
+      const { from, to } = await page.$eval(
+        "#totals",
+        (e) => ({ ...(e as unknown as El).dataset }),
+      );
       const expected = await sqlTotals(sql, { from: from!, to: to! });
       assert.equal(Number(shown.calls), expected.calls);
       assert.equal(Number(shown.cost), Number(expected.cost));
-      const users = await page.$$eval("#top-user_id tbody tr", (r) => r.map((e) => e.getAttribute("data-key")));
+      const users = await page.$$eval(
+        "#top-user_id tbody tr",
+        (r) => r.map((e) => e.getAttribute("data-key")),
+      );
       assert.ok(users.includes(OTHER_USER.id) && users.includes(USER.id));
     });
 
     await t.step("an expired session lands on the sign-in", async () => {
       const expired = await signLocalToken(USER, { expiresIn: -60 });
       const session = { access_token: expired, expires_at: Date.now() / 1000 + 3600 };
-      await page.evaluate(`localStorage["llm-dashboard.session"] = ${JSON.stringify(JSON.stringify(session))}`);
+      await page.evaluate(
+        `localStorage["llm-dashboard.session"] = ${JSON.stringify(JSON.stringify(session))}`,
+      );
       await page.goto(url);
       await page.waitForSelector("#sign-in:not([hidden])");
       assert.match(await page.$eval("#sign-in-reason", (e) => e.textContent!), /expired/);

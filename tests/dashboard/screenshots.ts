@@ -47,7 +47,10 @@ export async function screenshotViews(
         await page.waitForSelector("#main:not([hidden])");
         await settled();
         const path = `${dir}/dashboard-${as}-${scheme}-${device}.png`;
-        await page.screenshot({ path: path as `${string}.png`, fullPage: device === "phone" || Deno.env.get("SCREENSHOT_FULL_PAGE") === "1" });
+        await page.screenshot({
+          path: path as `${string}.png`,
+          fullPage: device === "phone" || Deno.env.get("SCREENSHOT_FULL_PAGE") === "1",
+        });
         written.push(path);
       }
     }

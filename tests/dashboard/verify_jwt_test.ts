@@ -5,7 +5,11 @@ import {
 } from "../../supabase/functions/_shared/dashboard/verify-jwt.ts";
 
 const now = 1_800_000_000;
-const claims = { sub: "6f1c0000-0000-4000-8000-000000000001", role: "authenticated", exp: now + 60 };
+const claims = {
+  sub: "6f1c0000-0000-4000-8000-000000000001",
+  role: "authenticated",
+  exp: now + 60,
+};
 
 function base64Url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
@@ -69,8 +73,14 @@ Deno.test("createTokenVerifier checks HS256 tokens with the JWT secret", async (
 Deno.test("createTokenVerifier refuses expired tokens and tokens that are not a user's", async () => {
   const verify = createTokenVerifier({ secret: "s3cret", remote: null, now: () => now });
   await assert.rejects(verify(await hs256({ ...claims, exp: now }, "s3cret")), /expired/);
-  await assert.rejects(verify(await hs256({ ...claims, role: "service_role" }, "s3cret")), /not a signed-in user's/);
-  await assert.rejects(verify(await hs256({ role: "anon", exp: now + 60 }, "s3cret")), /not a signed-in user's/);
+  await assert.rejects(
+    verify(await hs256({ ...claims, role: "service_role" }, "s3cret")),
+    /not a signed-in user's/,
+  );
+  await assert.rejects(
+    verify(await hs256({ role: "anon", exp: now + 60 }, "s3cret")),
+    /not a signed-in user's/,
+  );
   await assert.rejects(verify("a.b"), /not a JWT/);
 });
 

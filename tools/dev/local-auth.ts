@@ -87,7 +87,7 @@ export async function localSignIn(request: Request): Promise<Response> {
   }
   const as = new URL(request.url).searchParams.get("as");
   const account = as === "user" || as === "admin" ? SAMPLE_ACCOUNTS[as] : undefined;
-  if (!account) return Response.json({ message: 'Ask for ?as=user or ?as=admin' }, { status: 400 });
+  if (!account) return Response.json({ message: "Ask for ?as=user or ?as=admin" }, { status: 400 });
   const expiresIn = 3600;
   const accessToken = await signLocalToken(account, { expiresIn });
   return Response.json({

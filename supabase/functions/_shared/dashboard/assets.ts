@@ -23,7 +23,9 @@ export const CLIENT_FILES: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** Reads a client file; `null` when the name is not one of {@link CLIENT_FILES}. */
-export type ReadAsset = (name: string) => Promise<{ body: Uint8Array<ArrayBuffer>; type: string } | null>;
+export type ReadAsset = (
+  name: string,
+) => Promise<{ body: BodyInit; type: string } | null>;
 
 /**
  * Creates the reader, which keeps each file in memory after its first read.
@@ -37,7 +39,7 @@ export type ReadAsset = (name: string) => Promise<{ body: Uint8Array<ArrayBuffer
 export function createAssetReader(
   dir: URL = new URL("./client/", import.meta.url),
 ): ReadAsset {
-  const cache = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+  const cache = new Map<string, Promise<BodyInit>>();
   return async (name) => {
     if (!Object.hasOwn(CLIENT_FILES, name)) return null;
     let body = cache.get(name);

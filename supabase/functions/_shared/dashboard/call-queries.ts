@@ -89,7 +89,10 @@ export async function readCallsPage(
     errorMessage: r.error_message ?? null,
   }));
   const last = calls.at(-1);
-  return { calls, next: rows.length > CALLS_PAGE_SIZE && last ? `${last.createdAt}|${last.id}` : null };
+  return {
+    calls,
+    next: rows.length > CALLS_PAGE_SIZE && last ? `${last.createdAt}|${last.id}` : null,
+  };
 }
 
 /** Every column of one call, as stored (JSON columns as JSON, amounts as decimal strings). */

@@ -71,7 +71,9 @@ export function createDashboardHandler(
     }
     if (path === "") return await asset(options, "index.html", csp(options.signIn));
     // Assets are referenced relative to the page without a trailing slash.
-    if (path === "/") return new Response(null, { status: 308, headers: { location: `../${name}` } });
+    if (path === "/") {
+      return new Response(null, { status: 308, headers: { location: `../${name}` } });
+    }
     if (path.startsWith("/assets/")) return await asset(options, path.slice(8));
     if (path === "/api/config") return Response.json(options.signIn, { headers: API_HEADERS });
     if (!path.startsWith("/api/")) return apiError(404, "not_found", "No such page");
@@ -99,7 +101,11 @@ async function api(
   }
   const asUser = options.asUser;
   if (!asUser) {
-    return apiError(503, "no_database", "SUPABASE_DB_URL is not set: the dashboard has no database");
+    return apiError(
+      503,
+      "no_database",
+      "SUPABASE_DB_URL is not set: the dashboard has no database",
+    );
   }
   const q = parseDashboardQuery(params);
   const range = { from: q.from.toISOString(), to: q.to.toISOString(), bucket: q.bucket };

@@ -61,7 +61,9 @@ export interface TopEntry {
  */
 function source(tx: Sql, q: DashboardQuery, viewer: Viewer, perUser = false) {
   const userId = viewer.admin ? q.userId : viewer.userId;
-  const table = userId === undefined && !perUser ? "llm_usage_hourly_all_users" : "llm_usage_hourly";
+  const table = userId === undefined && !perUser
+    ? "llm_usage_hourly_all_users"
+    : "llm_usage_hourly";
   return tx`public.${tx(table)} where hour >= ${q.from} and hour < ${q.to}
     ${userId === undefined ? tx`` : tx`and user_id = ${userId}`}
     ${q.edgeFunction === undefined ? tx`` : tx`and edge_function = ${q.edgeFunction}`}
@@ -180,7 +182,11 @@ export async function readTop(
       sum(calls)::float8 as calls
     from ${source(tx, q, viewer, dimension === "user_id")}
     group by 1 order by sum(cost_usd) desc nulls last, sum(calls) desc limit 10`;
-  return rows.map((r) => ({ key: r.key ?? null, costUsd: String(r.cost_usd), calls: Number(r.calls) }));
+  return rows.map((r) => ({
+    key: r.key ?? null,
+    costUsd: String(r.cost_usd),
+    calls: Number(r.calls),
+  }));
 }
 
 /** What the filters offer over the range (whatever the other filters say). */
@@ -206,7 +212,9 @@ export async function readFilterOptions(
 ): Promise<FilterOptions> {
   const all = { ...q, edgeFunction: undefined, model: undefined, status: undefined };
   const unfiltered = viewer.admin ? { ...all, userId: undefined } : all;
-  const rows = await tx`select distinct edge_function, model from ${source(tx, unfiltered, viewer)}`;
+  const rows = await tx`select distinct edge_function, model from ${
+    source(tx, unfiltered, viewer)
+  }`;
   const users = viewer.admin
     ? await tx`select distinct user_id from ${source(tx, unfiltered, viewer, true)}
         and user_id is not null order by 1 limit 500`

@@ -48,7 +48,10 @@ interface Jwk extends JsonWebKey {
   kid?: string;
 }
 
-const ALGORITHMS: Record<string, { import: RsaHashedImportParams | EcKeyImportParams; verify: AlgorithmIdentifier | EcdsaParams }> = {
+const ALGORITHMS: Record<
+  string,
+  { import: RsaHashedImportParams | EcKeyImportParams; verify: AlgorithmIdentifier | EcdsaParams }
+> = {
   RS256: {
     import: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
     verify: "RSASSA-PKCS1-v1_5",
@@ -143,7 +146,8 @@ function parseJwks(json: string | undefined): Jwk[] {
   }
 }
 
-function base64UrlBytes(text: string): Uint8Array<ArrayBuffer> {
+// The return type is inferred: Uint8Array<ArrayBuffer> on current TypeScript, Uint8Array on Deno 2.1.
+function base64UrlBytes(text: string) {
   const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
   const binary = atob(base64 + "=".repeat((4 - base64.length % 4) % 4));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * Calls to the dashboard's own API (`llm-dashboard/api/...`, relative to the page), with the
  * user's access token.
@@ -42,7 +41,10 @@ export async function apiGet(path, params, token) {
   }
   const body = await response.json().catch(() => null);
   if (!response.ok) {
-    throw new ApiError(response.status, body?.error?.message ?? `The API answered ${response.status}`);
+    throw new ApiError(
+      response.status,
+      body?.error?.message ?? `The API answered ${response.status}`,
+    );
   }
   return body;
 }

@@ -1,16 +1,21 @@
-// @ts-check
 /**
  * The dashboard page: sign-in, the range and filters (kept in the address bar, so a view can be
  * shared), and the panels, each loading on its own.
  *
  * @module
  */
-import { apiGet, ApiError } from "./api.js";
+import { ApiError, apiGet } from "./api.js";
 import { accessToken, forgetSession, signInLocally, signInWithPassword, signOut } from "./auth.js";
 import { renderCallDetail, renderCallsPage } from "./calls.js";
 import { byId, h, replace } from "./dom.js";
 import { formatShortTime } from "./format.js";
-import { createPanel, renderCallsChart, renderCostChart, renderTop, renderTotals } from "./panels.js";
+import {
+  createPanel,
+  renderCallsChart,
+  renderCostChart,
+  renderTop,
+  renderTotals,
+} from "./panels.js";
 
 /** @typedef {import("./auth.js").SignInConfig} SignInConfig */
 
@@ -64,28 +69,44 @@ const totals = createPanel(byId("totals"), () => (totalsLoad = get("totals")), (
   byId("empty").hidden = data.totals.calls > 0 || filtered;
   const range = data.range;
   Object.assign(byId("totals").dataset, { from: range.from, to: range.to });
-  byId("range-label").textContent = `${formatShortTime(range.from)} – ${formatShortTime(range.to)}` +
+  byId("range-label").textContent =
+    `${formatShortTime(range.from)} – ${formatShortTime(range.to)}` +
     ` (your time zone), by ${range.bucket}`;
 }, handled);
 /** The series of the current refresh, which both charts draw. */
 let seriesLoad = Promise.resolve(null);
-const costChart = createPanel(byId("cost-chart"), () => (seriesLoad = get("series")), renderCostChart, handled);
+const costChart = createPanel(
+  byId("cost-chart"),
+  () => (seriesLoad = get("series")),
+  renderCostChart,
+  handled,
+);
 const callsChart = createPanel(byId("calls-chart"), () => seriesLoad, renderCallsChart, handled);
 const tops = ["model", "edge_function", "user_id"].map((by) =>
   createPanel(byId(`top-${by}`), async () => {
     const [top, sum] = await Promise.all([get("top", { by }), totalsLoad.catch(() => null)]);
     return { top, total: Number(sum?.totals?.costUsd ?? 0) };
   }, (body, { top, total }) => {
-    renderTop(body, top, total, { model: "model", edge_function: "function", user_id: "user" }[by] ?? by);
+    renderTop(
+      body,
+      top,
+      total,
+      { model: "model", edge_function: "function", user_id: "user" }[by] ?? by,
+    );
   }, handled)
 );
-const calls = createPanel(byId("calls"), () => get("calls", { cursor: cursors[page] ?? undefined }), (body, data) => {
-  cursors[page + 1] = data.next;
-  renderCallsPage(body, data, Boolean(me?.admin), openCall);
-  /** @type {HTMLButtonElement} */ (byId("older")).disabled = !data.next;
-  /** @type {HTMLButtonElement} */ (byId("newer")).disabled = page === 0;
-  byId("page-label").textContent = `Page ${page + 1}`;
-}, handled);
+const calls = createPanel(
+  byId("calls"),
+  () => get("calls", { cursor: cursors[page] ?? undefined }),
+  (body, data) => {
+    cursors[page + 1] = data.next;
+    renderCallsPage(body, data, Boolean(me?.admin), openCall);
+    /** @type {HTMLButtonElement} */ (byId("older")).disabled = !data.next;
+    /** @type {HTMLButtonElement} */ (byId("newer")).disabled = page === 0;
+    byId("page-label").textContent = `Page ${page + 1}`;
+  },
+  handled,
+);
 
 /** Loads every panel for the current range and filters. */
 function refreshAll() {
@@ -120,7 +141,11 @@ function fill(name, values) {
   const select = /** @type {HTMLSelectElement} */ (form.elements.namedItem(name));
   const current = select.value;
   const all = [...new Set([...values, ...(current ? [current] : [])])];
-  replace(select, h("option", { value: "" }, "All"), ...all.map((v) => h("option", { value: v }, v)));
+  replace(
+    select,
+    h("option", { value: "" }, "All"),
+    ...all.map((v) => h("option", { value: v }, v)),
+  );
   select.value = current;
 }
 
@@ -131,11 +156,20 @@ async function openCall(call) {
   replace(body, h("p", { "aria-busy": "true" }, "Loading…"));
   dialog.showModal();
   try {
-    const { call: full } = await apiGet(`calls/${encodeURIComponent(call.id)}`, { at: call.createdAt }, await accessToken(config));
+    const { call: full } = await apiGet(`calls/${encodeURIComponent(call.id)}`, {
+      at: call.createdAt,
+    }, await accessToken(config));
     renderCallDetail(body, full);
   } catch (error) {
     if (handled(error)) return dialog.close();
-    replace(body, h("p", { class: "panel-error", role: "alert" }, error instanceof ApiError ? error.message : "Cannot load the call"));
+    replace(
+      body,
+      h(
+        "p",
+        { class: "panel-error", role: "alert" },
+        error instanceof ApiError ? error.message : "Cannot load the call",
+      ),
+    );
   }
 }
 
@@ -186,7 +220,8 @@ function placeholders() {
 function restoreFilters() {
   const params = new URLSearchParams(location.search);
   for (const name of FILTERS) {
-    const field = /** @type {HTMLInputElement | HTMLSelectElement | null} */ (form.elements.namedItem(name));
+    const field =
+      /** @type {HTMLInputElement | HTMLSelectElement | null} */ (form.elements.namedItem(name));
     const value = params.get(name);
     if (!field || value === null) continue;
     if (field instanceof HTMLSelectElement && ![...field.options].some((o) => o.value === value)) {
@@ -204,8 +239,14 @@ function wire() {
     refreshAll();
   });
   form.addEventListener("submit", (event) => event.preventDefault());
-  byId("older").addEventListener("click", () => { page += 1; calls.refresh(); });
-  byId("newer").addEventListener("click", () => { page = Math.max(0, page - 1); calls.refresh(); });
+  byId("older").addEventListener("click", () => {
+    page += 1;
+    calls.refresh();
+  });
+  byId("newer").addEventListener("click", () => {
+    page = Math.max(0, page - 1);
+    calls.refresh();
+  });
   byId("close-call").addEventListener("click", () => dialog.close());
   byId("sign-out").addEventListener("click", async () => {
     await signOut(config);
@@ -214,10 +255,15 @@ function wire() {
   byId("password-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(/** @type {HTMLFormElement} */ (event.target));
-    await signingIn(() => signInWithPassword(config, String(data.get("email")), String(data.get("password"))));
+    await signingIn(() =>
+      signInWithPassword(config, String(data.get("email")), String(data.get("password")))
+    );
   });
   for (const button of byId("local-sign-in").querySelectorAll("button")) {
-    button.addEventListener("click", () => signingIn(() => signInLocally(/** @type {any} */ (button.dataset.as))));
+    button.addEventListener(
+      "click",
+      () => signingIn(() => signInLocally(/** @type {any} */ (button.dataset.as))),
+    );
   }
 }
 

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The browser's session with Supabase Auth, through Auth's REST API (`/auth/v1/token` for
  * password sign-in and refresh, `/auth/v1/logout`), the endpoints supabase-js itself calls.

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The recent calls table, paged by keyset (the API's `next` cursor; earlier cursors are kept to
  * page back), and the dialog that shows one call in full. Messages and completions are shown as
@@ -22,7 +21,16 @@ export function renderCallsPage(body, page, showUser, open) {
     replace(body, h("p", { class: "empty-note" }, "No calls match this range and these filters."));
     return;
   }
-  const head = ["Time", "Function", ...(showUser ? ["User"] : []), "Model", "Status", "Tokens", "Cost", "Time taken"];
+  const head = [
+    "Time",
+    "Function",
+    ...(showUser ? ["User"] : []),
+    "Model",
+    "Status",
+    "Tokens",
+    "Cost",
+    "Time taken",
+  ];
   const numeric = new Set(["Tokens", "Cost", "Time taken"]);
   const narrowHidden = new Set(["Function", "User", "Tokens", "Time taken"]);
   const rows = page.calls.map((call) => {
@@ -55,13 +63,21 @@ export function renderCallsPage(body, page, showUser, open) {
     h(
       "table",
       {},
-      h("thead", {}, h("tr", {}, ...head.map((name) =>
-        h("th", {
-          scope: "col",
-          class: [numeric.has(name) && "num", narrowHidden.has(name) && "hide-narrow"]
-            .filter(Boolean).join(" ") || undefined,
-        }, name)
-      ))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ...head.map((name) =>
+            h("th", {
+              scope: "col",
+              class: [numeric.has(name) && "num", narrowHidden.has(name) && "hide-narrow"]
+                .filter(Boolean).join(" ") || undefined,
+            }, name)
+          ),
+        ),
+      ),
       h("tbody", {}, ...rows),
     ),
   );
@@ -96,7 +112,10 @@ export function renderCallDetail(body, call) {
       ...field("Generation id", call.generation_id),
       ...field("Request id", call.request_id),
       ...field("Finish reason", call.finish_reason),
-      ...field("Cost", `${formatUsd(call.cost_usd)}${call.cost_source ? ` (${call.cost_source})` : ""}`),
+      ...field(
+        "Cost",
+        `${formatUsd(call.cost_usd)}${call.cost_source ? ` (${call.cost_source})` : ""}`,
+      ),
       ...field("Prompt tokens", formatCount(call.prompt_tokens)),
       ...field("Completion tokens", formatCount(call.completion_tokens)),
       ...field("Total tokens", formatCount(call.total_tokens)),
@@ -122,7 +141,9 @@ export function renderCallDetail(body, call) {
 
 /** @param {unknown} list */
 function messages(list) {
-  if (!Array.isArray(list) || !list.length) return [h("p", { class: "empty-note" }, "None recorded")];
+  if (!Array.isArray(list) || !list.length) {
+    return [h("p", { class: "empty-note" }, "None recorded")];
+  }
   return list.map((message) => {
     const content = typeof message?.content === "string"
       ? message.content

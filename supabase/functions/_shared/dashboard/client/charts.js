@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * Stacked bar charts drawn as SVG with DOM calls: bars per time bucket, one colour per series,
  * a y axis in the chart's unit, and a legend. Each bar has a `<title>` (the browser's tooltip)
@@ -30,7 +29,9 @@ export function drawStackedBars(container, data) {
   const width = Math.max(container.clientWidth, 260);
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const totals = data.buckets.map((_, i) => data.series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
+  const totals = data.buckets.map((_, i) =>
+    data.series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0)
+  );
   const max = niceMax(Math.max(0, ...totals));
   const step = plotW / Math.max(data.buckets.length, 1);
   const barW = Math.max(1, step * 0.78);
@@ -38,14 +39,20 @@ export function drawStackedBars(container, data) {
   const chart = svg("svg", {
     viewBox: `0 0 ${width} ${HEIGHT}`,
     role: "img",
-    "aria-label": `${data.label}: ${data.format(totals.reduce((a, b) => a + b, 0))} in total over ` +
+    "aria-label": `${data.label}: ${
+      data.format(totals.reduce((a, b) => a + b, 0))
+    } in total over ` +
       `${data.buckets.length} periods`,
   });
   for (const tick of [0, 0.5, 1]) {
     const v = max * tick;
     chart.append(
       svg("line", { class: "grid", x1: MARGIN.left, x2: width - MARGIN.right, y1: y(v), y2: y(v) }),
-      svg("text", { class: "axis", x: MARGIN.left - 6, y: y(v) + 3, "text-anchor": "end" }, data.format(v)),
+      svg(
+        "text",
+        { class: "axis", x: MARGIN.left - 6, y: y(v) + 3, "text-anchor": "end" },
+        data.format(v),
+      ),
     );
   }
   data.buckets.forEach((bucket, i) => {
@@ -73,9 +80,11 @@ export function drawStackedBars(container, data) {
       "text-anchor": "middle",
     }, data.bucket === "day" ? formatDay(data.buckets[i]) : formatShortTime(data.buckets[i])));
   }
-  const legend = h("div", { class: "legend" }, ...data.series.map((series, s) =>
-    h("span", { class: seriesClass(data, s) }, series.name)
-  ));
+  const legend = h(
+    "div",
+    { class: "legend" },
+    ...data.series.map((series, s) => h("span", { class: seriesClass(data, s) }, series.name)),
+  );
   container.replaceChildren(chart, legend);
 }
 
@@ -119,7 +128,11 @@ function labelIndexes(count, room) {
 export function bucketStarts(range) {
   const size = range.bucket === "hour" ? 3_600_000 : 86_400_000;
   const starts = [];
-  for (let t = Date.parse(range.from); t < Date.parse(range.to) && starts.length < 1000; t += size) {
+  for (
+    let t = Date.parse(range.from);
+    t < Date.parse(range.to) && starts.length < 1000;
+    t += size
+  ) {
     starts.push(new Date(t).toISOString());
   }
   return starts;

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * Building DOM without HTML strings: every text goes through `textContent`, so data (messages
  * are attacker-controlled text) can never become markup. Nothing in the dashboard uses innerHTML.

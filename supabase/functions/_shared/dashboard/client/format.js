@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * Number, money, duration and time formats of the dashboard. Money arrives as decimal strings
  * (exact sums); it is shown with enough decimals to tell fractions of a cent apart.
@@ -38,7 +37,9 @@ export function formatUsd(value) {
     : abs >= 0.01
     ? { minimumFractionDigits: 4, maximumFractionDigits: 4 }
     : { minimumSignificantDigits: 3, maximumSignificantDigits: 3 };
-  return new Intl.NumberFormat(LOCALE, { style: "currency", currency: "USD", ...options }).format(n);
+  return new Intl.NumberFormat(LOCALE, { style: "currency", currency: "USD", ...options }).format(
+    n,
+  );
 }
 
 /**
@@ -77,7 +78,12 @@ const dateTime = new Intl.DateTimeFormat(LOCALE, {
   minute: "2-digit",
   second: "2-digit",
 });
-const shortTime = new Intl.DateTimeFormat(LOCALE, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const shortTime = new Intl.DateTimeFormat(LOCALE, {
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+});
 
 /**
  * A timestamp in the browser's time zone, to the second.

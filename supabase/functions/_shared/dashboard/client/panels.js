@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The panels that read the rollups: totals, the two charts and the top lists. Each panel owns
  * its loading state (`aria-busy`, a placeholder of the same size) and its error state (the
@@ -87,7 +86,9 @@ export function renderTotals(body, { totals: t }) {
       t.costUsd,
       formatUsd(t.costUsd),
       t.costUnknownCalls
-        ? `${formatCount(t.costUnknownCalls)} ${t.costUnknownCalls === 1 ? "call" : "calls"} of unknown cost`
+        ? `${formatCount(t.costUnknownCalls)} ${
+          t.costUnknownCalls === 1 ? "call" : "calls"
+        } of unknown cost`
         : "USD",
     ),
     stat(
@@ -151,7 +152,9 @@ export function renderCostChart(body, { range, points }) {
     const i = index.get(p.t);
     if (i === undefined) continue;
     const key = p.key ?? "(none)";
-    series[shown.includes(key) ? shown.indexOf(key) : names.length - 1].values[i] += Number(p.costUsd);
+    series[shown.includes(key) ? shown.indexOf(key) : names.length - 1].values[i] += Number(
+      p.costUsd,
+    );
   }
   drawResponsive(body, { buckets, series, format: formatUsd, label: "Cost", bucket: range.bucket });
 }
