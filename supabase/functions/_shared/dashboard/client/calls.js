@@ -32,7 +32,7 @@ export function renderCallsPage(body, page, showUser, open) {
     "Time taken",
   ];
   const numeric = new Set(["Tokens", "Cost", "Time taken"]);
-  const narrowHidden = new Set(["Function", "User", "Tokens", "Time taken"]);
+  const narrowHidden = new Set(["Function", "User", "Status", "Tokens", "Time taken"]);
   const rows = page.calls.map((call) => {
     const link = h(
       "button",
@@ -49,8 +49,17 @@ export function renderCallsPage(body, page, showUser, open) {
       h("td", {}, link),
       h("td", { class: "hide-narrow" }, call.edgeFunction ?? "—"),
       showUser && h("td", { class: "hide-narrow key" }, call.userId ?? "—"),
-      h("td", { class: "key" }, call.model),
-      h("td", { class: `status-${call.status}` }, call.status),
+      h(
+        "td",
+        { class: "key" },
+        call.model,
+        h(
+          "span",
+          { class: `status-inline status-${call.status}`, "aria-hidden": "true" },
+          call.status,
+        ),
+      ),
+      h("td", { class: `status-${call.status} hide-narrow` }, call.status),
       h("td", { class: "num hide-narrow" }, formatCount(call.totalTokens)),
       h("td", { class: "num", "data-value": call.costUsd ?? "" }, formatUsd(call.costUsd)),
       h("td", { class: "num hide-narrow" }, formatMs(call.responseTimeMs)),
