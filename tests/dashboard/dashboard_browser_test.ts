@@ -47,7 +47,7 @@ async function settled(page: Page): Promise<void> {
   await page.waitForFunction(
     `[...document.querySelectorAll("main .panel:not([hidden])")].filter((p) => p.id !== "empty")
       .every((p) => p.dataset.state && !p.hasAttribute("aria-busy"))`,
-    { timeout: 20_000 },
+    { timeout: 60_000 },
   );
 }
 
@@ -108,6 +108,7 @@ Deno.test({
   const sql = postgres(dev.dbUrl!, { prepare: false, max: 1, onnotice: () => {} });
   await using chrome = await launchChromium(chromium!);
   const page = await chrome.browser.newPage();
+  page.setDefaultTimeout(60_000); // generous: CI machines are shared
   await page.emulateTimezone("UTC");
   await page.setViewport({ width: 1280, height: 800 });
   const pageErrors: string[] = [];
@@ -115,7 +116,6 @@ Deno.test({
   const url = `${dev.url}/functions/v1/llm-dashboard`;
   try {
     const rows = dashboardRows({ userId: USER.id, now: new Date() });
-    await insertRows(sql, rows);
     const mine = rows.filter((r) => r.user_id === USER.id);
 
     await t.step("without a session, the page shows the sign-in", async () => {
@@ -126,6 +126,15 @@ Deno.test({
         await page.$eval("#local-sign-in", (e) => e.textContent!),
         /Local development only/,
       );
+    });
+
+    await t.step("an empty project shows how to make a first call", async () => {
+      await signIn(page, url, "user");
+      assert.equal(await page.$eval("#empty", (e) => (e as unknown as El).hidden), false);
+      const example = await page.$eval("#first-call", (e) => e.textContent!);
+      assert.match(example, /^curl -X POST .*\/functions\/v1\/chat /);
+      await page.click("#sign-out");
+      await insertRows(sql, rows);
     });
 
     await t.step("the sample user's totals equal SQL's over the same hours", async () => {
