@@ -182,3 +182,28 @@ Deno.test("the page and its assets are served with a strict content security pol
   assert.equal(missing.status, 404);
   await missing.body?.cancel();
 });
+
+Deno.test("percentiles fall in the histogram bucket that holds SQL's percentile of the raw rows", async () => {
+  const [, body] = await api("totals?range=30d", USER);
+  const [bounds] = await sql`select public.llm_latency_bucket_bounds() as b`;
+  const bucketOf = (ms: number) => {
+    const upper = (bounds.b as (number | null)[]).findIndex((b) => b === null || ms < b);
+    return [upper === 0 ? 0 : bounds.b[upper - 1], bounds.b[upper] ?? Infinity];
+  };
+  const checks = [
+    ["response_time_ms", 0.5, body.totals.responseTimeP50Ms],
+    ["response_time_ms", 0.95, body.totals.responseTimeP95Ms],
+    ["time_to_first_token_ms", 0.5, body.totals.ttftP50Ms],
+  ] as const;
+  for (const [column, fraction, shown] of checks) {
+    const [raw] = await sql`select percentile_disc(${fraction}::float8)
+        within group (order by ${sql(column)}) as v
+      from public.llm_call_logs
+      where user_id = ${USER.id} and created_at >= ${body.range.from} and created_at < ${body.range.to}`;
+    const [lower, upper] = bucketOf(Number(raw.v));
+    assert.ok(
+      shown >= lower && shown <= upper,
+      `${column} p${fraction * 100}: ${shown} in [${lower}, ${upper}]`,
+    );
+  }
+});

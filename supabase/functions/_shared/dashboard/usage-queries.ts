@@ -73,7 +73,7 @@ function source(tx: Sql, q: DashboardQuery, viewer: Viewer, perUser = false) {
 
 /**
  * Totals over the range, with p50/p95 of the response time and time to first token from the
- * rollups' histograms summed bucket by bucket (`llm_histogram_sum`).
+ * rollups' histograms, summed bucket by bucket (`llm_histogram_sum(array_agg(…))`).
  *
  * @example
  * ```ts
@@ -95,8 +95,8 @@ export async function readTotals(tx: Sql, q: DashboardQuery, viewer: Viewer): Pr
         coalesce(sum(cached_tokens), 0)::float8 as cached_tokens,
         coalesce(sum(reasoning_tokens), 0)::float8 as reasoning_tokens,
         sum(response_time_ms_sum)::float8 / nullif(sum(response_time_count), 0) as rt_avg,
-        public.llm_histogram_sum(response_time_histogram) as rt,
-        public.llm_histogram_sum(ttft_histogram) as ft
+        public.llm_histogram_sum(array_agg(response_time_histogram)) as rt,
+        public.llm_histogram_sum(array_agg(ttft_histogram)) as ft
       from ${source(tx, q, viewer)}
     )
     select *,
