@@ -19,6 +19,8 @@ export const CLIENT_FILES: Readonly<Record<string, string>> = Object.freeze({
   "charts.js": "text/javascript; charset=utf-8",
   "panels.js": "text/javascript; charset=utf-8",
   "calls.js": "text/javascript; charset=utf-8",
+  "filters.js": "text/javascript; charset=utf-8",
+  "sign-in.js": "text/javascript; charset=utf-8",
   "favicon.svg": "image/svg+xml",
 });
 

@@ -5,9 +5,10 @@
  * @module
  */
 import { ApiError, apiGet } from "./api.js";
-import { accessToken, forgetSession, signInLocally, signInWithPassword, signOut } from "./auth.js";
+import { accessToken, forgetSession, signOut } from "./auth.js";
 import { renderCallDetail, renderCallsPage } from "./calls.js";
 import { byId, h, replace } from "./dom.js";
+import { fillMenu, readFilters, restoreFilters } from "./filters.js";
 import { formatShortTime } from "./format.js";
 import {
   createPanel,
@@ -16,10 +17,10 @@ import {
   renderTop,
   renderTotals,
 } from "./panels.js";
+import { showSignIn, wireSignIn } from "./sign-in.js";
 
 /** @typedef {import("./auth.js").SignInConfig} SignInConfig */
 
-const FILTERS = ["range", "from", "to", "edge_function", "model", "user", "status", "stack"];
 const form = /** @type {HTMLFormElement} */ (byId("filters"));
 const dialog = /** @type {HTMLDialogElement} */ (byId("call-dialog"));
 
@@ -33,16 +34,7 @@ let page = 0;
 
 /** The current range and filters, as query parameters. */
 function query() {
-  /** @type {Record<string, string | undefined>} */
-  const params = {};
-  const data = new FormData(form);
-  for (const name of FILTERS) {
-    const value = String(data.get(name) ?? "");
-    if (value) params[name] = value;
-  }
-  if (params.range !== "custom") delete params.from, delete params.to;
-  if (!me?.admin) delete params.user;
-  return params;
+  return readFilters(form, Boolean(me?.admin));
 }
 
 /**
@@ -57,7 +49,7 @@ async function get(path, extra = {}) {
 function handled(/** @type {unknown} */ error) {
   if (!(error instanceof ApiError) || error.status !== 401) return false;
   forgetSession();
-  showSignIn(`${error.message}: sign in again.`);
+  signInAgain(`${error.message}: sign in again.`);
   return true;
 }
 
@@ -125,28 +117,12 @@ function refreshAll() {
 async function loadOptions() {
   try {
     const options = await get("options");
-    fill("edge_function", options.edgeFunctions);
-    fill("model", options.models);
-    fill("user", options.users);
+    fillMenu(form, "edge_function", options.edgeFunctions);
+    fillMenu(form, "model", options.models);
+    fillMenu(form, "user", options.users);
   } catch (error) {
     handled(error);
   }
-}
-
-/**
- * @param {string} name
- * @param {string[]} values
- */
-function fill(name, values) {
-  const select = /** @type {HTMLSelectElement} */ (form.elements.namedItem(name));
-  const current = select.value;
-  const all = [...new Set([...values, ...(current ? [current] : [])])];
-  replace(
-    select,
-    h("option", { value: "" }, "All"),
-    ...all.map((v) => h("option", { value: v }, v)),
-  );
-  select.value = current;
 }
 
 /** @param {any} call */
@@ -174,26 +150,19 @@ async function openCall(call) {
 }
 
 /** @param {string} reason */
-function showSignIn(reason) {
+function signInAgain(reason) {
   me = null;
-  byId("main").hidden = true;
-  byId("who").hidden = true;
-  byId("sign-in").hidden = false;
-  byId("sign-in-reason").textContent = reason;
-  byId("password-form").hidden = !config.authUrl;
-  byId("local-sign-in").hidden = !config.localSignIn;
-  byId("no-sign-in").hidden = Boolean(config.authUrl || config.localSignIn);
-  if (dialog.open) dialog.close();
+  showSignIn(config, reason);
 }
 
 async function showDashboard() {
   const token = await accessToken(config);
-  if (!token) return showSignIn("");
+  if (!token) return signInAgain("");
   try {
     me = await apiGet("me", {}, token);
   } catch (error) {
     if (handled(error)) return;
-    return showSignIn(error instanceof ApiError ? error.message : "Cannot reach the dashboard");
+    return signInAgain(error instanceof ApiError ? error.message : "Cannot reach the dashboard");
   }
   if (!me) return;
   byId("sign-in").hidden = true;
@@ -217,20 +186,6 @@ function placeholders() {
   });
 }
 
-function restoreFilters() {
-  const params = new URLSearchParams(location.search);
-  for (const name of FILTERS) {
-    const field =
-      /** @type {HTMLInputElement | HTMLSelectElement | null} */ (form.elements.namedItem(name));
-    const value = params.get(name);
-    if (!field || value === null) continue;
-    if (field instanceof HTMLSelectElement && ![...field.options].some((o) => o.value === value)) {
-      field.append(h("option", { value }, value));
-    }
-    field.value = value;
-  }
-}
-
 function wire() {
   form.addEventListener("change", () => {
     form.classList.toggle("is-custom", query().range === "custom");
@@ -250,32 +205,9 @@ function wire() {
   byId("close-call").addEventListener("click", () => dialog.close());
   byId("sign-out").addEventListener("click", async () => {
     await signOut(config);
-    showSignIn("You have signed out.");
+    signInAgain("You have signed out.");
   });
-  byId("password-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const data = new FormData(/** @type {HTMLFormElement} */ (event.target));
-    await signingIn(() =>
-      signInWithPassword(config, String(data.get("email")), String(data.get("password")))
-    );
-  });
-  for (const button of byId("local-sign-in").querySelectorAll("button")) {
-    button.addEventListener(
-      "click",
-      () => signingIn(() => signInLocally(/** @type {any} */ (button.dataset.as))),
-    );
-  }
-}
-
-/** @param {() => Promise<unknown>} signIn */
-async function signingIn(signIn) {
-  byId("sign-in-error").textContent = "";
-  try {
-    await signIn();
-    await showDashboard();
-  } catch (error) {
-    byId("sign-in-error").textContent = error instanceof Error ? error.message : "Sign-in failed";
-  }
+  wireSignIn(() => config, showDashboard);
 }
 
 async function start() {
@@ -283,7 +215,7 @@ async function start() {
     const response = await fetch(new URL("llm-dashboard/api/config", location.href));
     config = await response.json();
   } catch { /* sign-in will say there is no way to sign in */ }
-  restoreFilters();
+  restoreFilters(form);
   placeholders();
   wire();
   await showDashboard();
