@@ -42,10 +42,11 @@ type El = {
   focus(): void;
 };
 
-/** Waits until every panel has loaded (or failed) and none is busy. */
+/** Waits until every panel and the filter menus have loaded (or failed), and none is busy. */
 async function settled(page: Page): Promise<void> {
   await page.waitForFunction(
-    `[...document.querySelectorAll("main .panel:not([hidden])")].filter((p) => p.id !== "empty")
+    `document.querySelector("#filters").dataset.state &&
+      [...document.querySelectorAll("main .panel:not([hidden])")].filter((p) => p.id !== "empty")
       .every((p) => p.dataset.state && !p.hasAttribute("aria-busy"))`,
     { timeout: 60_000 },
   );

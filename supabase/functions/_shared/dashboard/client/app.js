@@ -115,12 +115,15 @@ function refreshAll() {
 
 /** Fills the filter menus with what the range has, keeping the current choices. */
 async function loadOptions() {
+  delete form.dataset.state;
   try {
     const options = await get("options");
     fillMenu(form, "edge_function", options.edgeFunctions);
     fillMenu(form, "model", options.models);
     fillMenu(form, "user", options.users);
+    form.dataset.state = "ready";
   } catch (error) {
+    form.dataset.state = "error";
     handled(error);
   }
 }

@@ -66,7 +66,11 @@ export function formatMs(ms) {
  */
 export function formatPercent(fraction) {
   if (fraction === null || !Number.isFinite(fraction)) return "—";
-  return new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: 1 })
+  return new Intl.NumberFormat(LOCALE, {
+    style: "percent",
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  })
     .format(fraction);
 }
 
