@@ -82,7 +82,7 @@ async function pollReport(dataDir: string, done: (r: LogReport) => boolean): Pro
 
 Deno.test("deno task dev serves both functions and logs every outcome, a cancelled stream included", async () => {
   await withDev(async (dev, dataDir) => {
-    assert.deepEqual(dev.functions.map((f) => f.name), ["chat", "chat-stream"]);
+    assert.deepEqual(dev.functions.map((f) => f.name), ["chat", "chat-stream", "llm-dashboard"]);
     assert.equal(dev.appliedMigrations.length >= 3, true);
 
     const chat = await post(dev, "chat", JSON.stringify(hello("e2e/chat")));

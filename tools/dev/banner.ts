@@ -6,6 +6,8 @@
  */
 import type { DevServer } from "./start-dev.ts";
 
+const DASHBOARD = "llm-dashboard";
+
 /**
  * The startup banner.
  *
@@ -18,6 +20,7 @@ export function formatBanner(dev: DevServer, notes: readonly string[] = []): str
   const width = Math.max(...dev.functions.map((f) => f.name.length));
   const chat = dev.functions.find((f) => f.name === "chat")?.url ?? dev.functions[0].url;
   const stream = dev.functions.find((f) => f.name === "chat-stream")?.url;
+  const dashboard = dev.functions.find((f) => f.name === DASHBOARD);
   const hello = `'{"messages":[{"role":"user","content":"Hello"}]}'`;
   const post = (url: string, body: string, extra = "") =>
     `  curl${extra} -X POST ${url} \\\n    -H 'content-type: application/json' -d ${body}`;
@@ -26,8 +29,18 @@ export function formatBanner(dev: DevServer, notes: readonly string[] = []): str
     "deno task dev: the Edge Functions of supabase/functions, served like Supabase does",
     "",
     "Functions",
-    ...dev.functions.map((f) => `  ${f.name.padEnd(width)}  POST ${f.url}`),
+    ...dev.functions.map((f) =>
+      `  ${f.name.padEnd(width)}  ${f.name === DASHBOARD ? "GET " : "POST"} ${f.url}`
+    ),
     "",
+    ...(dashboard && dev.dbUrl
+      ? [
+        "Dashboard",
+        `  Open ${dashboard.url} in a browser and use the local sign-in`,
+        "  (a sample user or a sample admin; dev only). See docs/dashboard.md.",
+        "",
+      ]
+      : []),
     "Logs (llm_call_logs)",
     ...logLines(dev),
     "",

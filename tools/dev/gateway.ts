@@ -1,6 +1,7 @@
 /**
  * The local API gateway of `deno task dev`, on Supabase's paths: `/functions/v1/<name>/…` goes
- * to that function's worker, `/rest/v1/…` to the PostgREST stand-in (local database only).
+ * to that function's worker, `/rest/v1/…` to the PostgREST stand-in (local database only), and
+ * `/dev/sign-in` to the dashboard's local sign-in (local database only).
  *
  * Responses pass through as they come, so a stream reaches the client chunk by chunk; a client
  * that disconnects aborts the request to the worker, so the function sees the cancellation
@@ -19,6 +20,8 @@ export interface GatewayOptions {
   resolveFunction(name: string): string | null | undefined;
   /** Answers `/rest/v1/…`; absent, those paths are 404. */
   rest?: (request: Request) => Promise<Response>;
+  /** Answers `/dev/sign-in` (the dashboard's local sign-in); absent, it is 404. */
+  devSignIn?: (request: Request) => Promise<Response>;
 }
 
 /** A running gateway. */
@@ -79,6 +82,7 @@ async function route(request: Request, options: GatewayOptions): Promise<Respons
       return gatewayError(500, "PGRST000", `Stand-in failed: ${String(error)}`);
     }
   }
+  if (options.devSignIn && url.pathname === "/dev/sign-in") return await options.devSignIn(request);
   return gatewayError(404, "NOT_FOUND", `No route for ${request.method} ${url.pathname}`);
 }
 

@@ -15,6 +15,7 @@ import {
 } from "./dev-state.ts";
 import { type Gateway, startGateway } from "./gateway.ts";
 import { type LocalDatabase, openLocalDatabase } from "./local-database.ts";
+import { LOCAL_JWT_SECRET, localSignIn } from "./local-auth.ts";
 import { createRestHandler, LOCAL_SERVICE_KEY } from "./rest-stand-in.ts";
 import { serveWire, type WireServer } from "./wire-server.ts";
 import { discoverFunctions, type FunctionWorker, startWorker } from "./workers.ts";
@@ -67,6 +68,8 @@ const MANAGED = [
   "OPENROUTER_API_KEY",
   "OPENROUTER_BASE_URL",
   "DENO_SERVE_ADDRESS",
+  "SUPABASE_JWT_SECRET",
+  "LLM_DASHBOARD_LOCAL_SIGN_IN",
 ];
 /**
  * Removed in local mode: without a local Auth server, an anon or publishable key would make the
@@ -117,6 +120,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
         rest: options.supabase
           ? undefined
           : (request) => rest ? rest(request) : Promise.resolve(Response.json({}, { status: 503 })),
+        devSignIn: options.supabase ? undefined : localSignIn,
       }));
     const logsTo = options.supabase?.url ?? dataDir;
     const state: DevState = {
@@ -241,6 +245,9 @@ function workerEnv(
     env.SUPABASE_SERVICE_ROLE_KEY = LOCAL_SERVICE_KEY;
     env.SUPABASE_SECRET_KEYS = JSON.stringify({ default: LOCAL_SERVICE_KEY });
     if (dbUrl) env.SUPABASE_DB_URL = dbUrl; // as the Edge Runtime provides it
+    // The dashboard verifies the local sign-in's tokens with the local secret (dev only).
+    env.SUPABASE_JWT_SECRET = LOCAL_JWT_SECRET;
+    env.LLM_DASHBOARD_LOCAL_SIGN_IN = "true";
   }
   if (options.openRouter) {
     env.OPENROUTER_API_KEY = options.openRouter.apiKey;
