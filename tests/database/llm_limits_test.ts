@@ -254,3 +254,35 @@ Deno.test("the Supabase path reports a missing function as unreadable limits", a
 function sorted(rows: LimitUsage[]): LimitUsage[] {
   return [...rows].sort((a, b) => a.limitId.localeCompare(b.limitId));
 }
+
+const sqlBlocksOf = async (path: string) =>
+  [...(await Deno.readTextFile(new URL(path, import.meta.url))).matchAll(/```sql\n([\s\S]*?)```/g)]
+    .map((m) => m[1]);
+
+Deno.test("the budget statements of the README and docs/budgets.md run, and the usage query shows a user their own budget", async () => {
+  await using db = await openTestDatabase();
+  const readme = (await sqlBlocksOf("../../README.md")).filter((b) => b.includes("llm_limits"));
+  const docs = await sqlBlocksOf("../../docs/budgets.md");
+  const usageQuery = docs.find((b) => b.includes("used_usd"))!;
+  assert.equal(readme.length, 1);
+  await db.exec(readme[0]);
+  await db.exec(`delete from public.llm_limits`); // the docs start with the same limit
+  for (const block of docs.filter((b) => b !== usageQuery)) await db.exec(block);
+  const override = "6f1c2a9e-8a53-4a51-9d0c-3a6c1e2b7f10";
+  const today = new Date().toISOString();
+  await db.query(INSERT_ROWS_SQL, [JSON.stringify([
+    call(today, { user_id: alice, cost_usd: "0.125" }),
+    call(today, { user_id: override, cost_usd: "1" }),
+  ])]);
+  const shown = (sub: string) =>
+    db.asUser({ sub }, (tx) => tx.query<{ max_cost_usd: string; used_usd: string }>(usageQuery));
+  assert.deepEqual(
+    (await shown(alice)).map((r) => [Number(r.max_cost_usd), Number(r.used_usd)]),
+    [[0.5, 0.125]],
+  );
+  assert.deepEqual(
+    (await shown(override)).map((r) => [Number(r.max_cost_usd), Number(r.used_usd)]),
+    [[5, 1]],
+    "their override, not the default",
+  );
+});
