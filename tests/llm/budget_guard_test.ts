@@ -154,9 +154,15 @@ Deno.test("a user's own limit replaces the each_user default of the same window"
     { id: "hourly", scope: "each_user", period: "hour", maxCalls: 4 },
   ]);
   source.usage.set("default/user-a", { costUsd: 0, calls: 2, tokens: 0 });
+  // A user's usage in a window is the same under every limit of that window.
   source.usage.set("vip/vip", { costUsd: 0, calls: 3, tokens: 0 });
+  source.usage.set("default/vip", { costUsd: 0, calls: 3, tokens: 0 });
   assertExceeded(await check(call({ userId: "user-a" })), { limit_id: "default", max: 2 });
-  assert.equal(await check(call({ userId: "vip" })), null, "3 of the override's 5");
+  assert.equal(
+    await check(call({ userId: "vip" })),
+    null,
+    "3 of the override's 5 (over the default's 2)",
+  );
   assert.equal(await check(call({ userId: "vip" })), null, "4 of 5");
   assertExceeded(await check(call({ userId: "vip" })), { limit_id: "vip", used: 5, max: 5 });
   assert.equal(await check(call({ userId: "bot" })), null, "lowered to 1: first call passes");

@@ -14,6 +14,7 @@
 import type { LLMError } from "./errors.ts";
 import { budgetExceededError, budgetUnavailableError } from "./budget-errors.ts";
 import { type LimitsSource, type LimitUsage } from "./limits-source.ts";
+import { InFlightCalls } from "./in-flight-calls.ts";
 import { type ApplicableLimit, type CallScope, LimitsSnapshot } from "./limits-snapshot.ts";
 
 /** Options of {@link BudgetGuard}. */
@@ -46,16 +47,6 @@ interface Reading {
   expiresAt: number;
 }
 
-/** A call admitted by this worker, counted under `keys` until a reading includes it. */
-interface Admitted {
-  keys: string[];
-  admittedAt: number;
-  endedAt: number | null;
-}
-
-/** An admitted call is forgotten after this long even if it never reported its end. */
-const FORGET_AFTER_MS = 3_600_000;
-
 /**
  * Checks calls against `llm_limits`.
  *
@@ -75,8 +66,7 @@ export class BudgetGuard {
   #loading = new Map<string | null, Promise<void>>();
   #unavailableUntil = 0;
   #warned = false;
-  #pending = new Map<string, number>();
-  #admitted = new Map<string, Admitted>();
+  #inFlight = new InFlightCalls();
 
   constructor(options: BudgetGuardOptions) {
     this.#options = {
@@ -111,13 +101,12 @@ export class BudgetGuard {
 
   /** The call has ended: its row will be in the rollups soon, and then in the next reading. */
   settle(callId: string): void {
-    const admitted = this.#admitted.get(callId);
-    if (admitted && admitted.endedAt === null) admitted.endedAt = this.#options.now();
+    this.#inFlight.settle(callId, this.#options.now());
   }
 
   /** Calls admitted under `key` (a limit id, plus `\0user` for per-user limits) not yet read back. */
   pendingCalls(key: string): number {
-    return this.#pending.get(key) ?? 0;
+    return this.#inFlight.pending(key);
   }
 
   #decide(callId: string, call: CallScope): LLMError | null {
@@ -131,15 +120,13 @@ export class BudgetGuard {
       const refusal = this.#over(callId, entry, used ?? ZERO, now);
       if (refusal) return refusal;
     }
-    const keys = applicable.map((entry) => entry.key);
-    for (const key of keys) this.#pending.set(key, (this.#pending.get(key) ?? 0) + 1);
-    this.#admitted.set(callId, { keys, admittedAt: now, endedAt: null });
+    this.#inFlight.admit(callId, applicable.map((entry) => entry.key), now);
     return null;
   }
 
   #over(callId: string, entry: ApplicableLimit, used: Used, now: number): LLMError | null {
     const { limit, key } = entry;
-    const calls = used.calls + (this.#pending.get(key) ?? 0);
+    const calls = used.calls + this.#inFlight.pending(key);
     const over = limit.maxCalls !== null && calls >= limit.maxCalls
       ? { metric: "calls" as const, used: calls, max: limit.maxCalls }
       : limit.maxCostUsd !== null && used.costUsd >= limit.maxCostUsd
@@ -216,34 +203,7 @@ export class BudgetGuard {
       if (this.#users.size >= this.#options.maxUsers) this.#evictUsers(startedAt);
       this.#users.set(userId, { usage, startedAt, expiresAt });
     }
-    this.#forgetReadBack(userId, rows, startedAt);
-  }
-
-  /** Stops counting admitted calls that this reading already includes, or whose window ended. */
-  #forgetReadBack(userId: string | null, rows: LimitUsage[], startedAt: number): void {
-    const windowStart = new Map(rows.map((row) => [row.limitId, row.windowStart]));
-    const suffix = userId === null ? null : `\u0000${userId}`;
-    const landed = startedAt - this.#options.landingMs;
-    for (const [callId, admitted] of this.#admitted) {
-      const readBack = admitted.endedAt !== null && admitted.endedAt <= landed;
-      admitted.keys = admitted.keys.filter((key) => {
-        const separator = key.indexOf("\u0000");
-        const refreshed = separator < 0 || (suffix !== null && key.endsWith(suffix));
-        const start = windowStart.get(separator < 0 ? key : key.slice(0, separator));
-        const forget = (refreshed && readBack) ||
-          (start !== undefined && admitted.admittedAt < start) ||
-          admitted.admittedAt < startedAt - FORGET_AFTER_MS;
-        if (forget) this.#release(key);
-        return !forget;
-      });
-      if (!admitted.keys.length) this.#admitted.delete(callId);
-    }
-  }
-
-  #release(key: string): void {
-    const left = (this.#pending.get(key) ?? 0) - 1;
-    if (left > 0) this.#pending.set(key, left);
-    else this.#pending.delete(key);
+    this.#inFlight.forgetReadBack({ userId, rows, startedAt }, this.#options.landingMs);
   }
 
   #evictUsers(now: number): void {
