@@ -272,3 +272,21 @@ Deno.test("a call no limit covers is decided synchronously, without a reading pe
   assert.equal(decided, null, "a value, not a promise");
   assert.equal(source.reads.length, 1);
 });
+
+Deno.test("a cold worker reads once for many users, and once per user only when limits are per user", async (t) => {
+  const users = Array.from({ length: 50 }, (_, i) => call({ userId: `user-${i}` }));
+  await t.step("no per-user limit: one reading", async () => {
+    const { source, guard } = setup([{ id: "g", scope: "global", period: "day", maxCalls: 1e6 }]);
+    await Promise.all(users.map((scope, i) => guard.check(`c${i}`, scope)));
+    assert.equal(source.reads.length, 1);
+  });
+  await t.step("an each_user limit: each user's usage read once", async () => {
+    const { source, guard } = setup([{ id: "e", scope: "each_user", period: "day", maxCalls: 2 }]);
+    source.usage.set("e/user-7", { costUsd: 0, calls: 2, tokens: 0 });
+    const twice = [...users, ...users];
+    const outcomes = await Promise.all(twice.map((scope, i) => guard.check(`c${i}`, scope)));
+    assert.equal(source.reads.length, 50);
+    assert.deepEqual(new Set(source.reads), new Set(users.map((u) => u.userId)));
+    assert.equal(outcomes.filter((o) => o !== null).length, 2, "user-7's two calls");
+  });
+});

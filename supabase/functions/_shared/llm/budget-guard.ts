@@ -90,13 +90,18 @@ export class BudgetGuard {
     const now = this.#options.now();
     if (now < this.#unavailableUntil) return this.#unavailable(callId, now);
     const shared = this.#shared;
-    let stale = !shared || now >= shared.expiresAt;
-    if (!stale && shared!.snapshot.hasUserLimits(call.userId)) {
-      const user = this.#users.get(call.userId!);
-      stale = !user || now >= user.expiresAt;
+    // Before the first reading, any call with a user may need that user's usage.
+    const needsUser = shared ? shared.snapshot.hasUserLimits(call.userId) : call.userId !== null;
+    if (shared && now < shared.expiresAt && (!needsUser || this.#userFresh(call.userId!, now))) {
+      return this.#decide(callId, call);
     }
-    if (stale) return this.#load(call.userId).then(() => this.#decide(callId, call));
-    return this.#decide(callId, call);
+    // A reading already on its way serves every call that needs no user's usage of its own:
+    // a cold worker with many users makes one reading, not one per user.
+    const reading = this.#loading.values().next().value;
+    if (reading && (!needsUser || !shared)) {
+      return reading.then(() => this.#afterReading(callId, call));
+    }
+    return this.#load(needsUser ? call.userId : null).then(() => this.#decide(callId, call));
   }
 
   /** The call has ended: its row will be in the rollups soon, and then in the next reading. */
@@ -107,6 +112,21 @@ export class BudgetGuard {
   /** Calls admitted under `key` (a limit id, plus `\0user` for per-user limits) not yet read back. */
   pendingCalls(key: string): number {
     return this.#inFlight.pending(key);
+  }
+
+  #userFresh(userId: string, now: number): boolean {
+    const user = this.#users.get(userId);
+    return user !== undefined && now < user.expiresAt;
+  }
+
+  /** After another call's reading: reads this call's user too if their limits need it. */
+  #afterReading(callId: string, call: CallScope): LLMError | null | Promise<LLMError | null> {
+    const now = this.#options.now();
+    const needsUser = this.#shared?.snapshot.hasUserLimits(call.userId) ?? false;
+    if (needsUser && now >= this.#unavailableUntil && !this.#userFresh(call.userId!, now)) {
+      return this.#load(call.userId).then(() => this.#decide(callId, call));
+    }
+    return this.#decide(callId, call);
   }
 
   #decide(callId: string, call: CallScope): LLMError | null {
