@@ -4,6 +4,7 @@ import {
   LLMBudgetExceededError,
   LLMBudgetUnavailableError,
   type LLMLimitsOptions,
+  LLMValidationError,
 } from "../../supabase/functions/_shared/llm-service.ts";
 import { openServiceHarness, type ServiceHarness } from "../harness/service.ts";
 
@@ -123,6 +124,9 @@ Deno.test("maxCostUsd refuses a call whose worst-case cost is above it, at /mode
   assert.equal(sentCalls(h), 0);
 
   await h.service.chatCompletion({ ...request, max_tokens: 500 }, { maxCostUsd: 0.0005 });
+  const invalid = await settle(h.service.chatCompletion(request, { maxCostUsd: -1 }));
+  assert.ok(invalid instanceof LLMValidationError);
+  assert.equal(invalid.field, "context.maxCostUsd");
   // No max_tokens: the model's most (16,384 completion tokens, ≈ $0.0098) is the worst case.
   const unbounded = await settle(h.service.chatCompletion({ model: request.model, messages }, {
     maxCostUsd: 0.005,
