@@ -159,3 +159,15 @@ Deno.test("with the limits unreadable, calls go through with one warning, or are
     assert.equal(row?.error_type, "budget_unavailable");
   });
 });
+
+Deno.test("a stream counts against max_calls from its start, before its row exists", async () => {
+  await using h = await openServiceHarness();
+  await h.db.exec(`insert into llm_limits (scope, period, max_calls) values ('global', 'day', 1)`);
+  const service = h.withOptions({ limits: sqlLimits(h, { cacheMs: 60_000 }) });
+  const response = await service.streamCompletion(request);
+  const refused = await settle(service.streamCompletion(request));
+  assert.ok(refused instanceof LLMBudgetExceededError, "the open stream is in flight");
+  assert.equal(refused.details.used, 1);
+  await response.arrayBuffer();
+  assert.equal(sentCalls(h), 1);
+});
