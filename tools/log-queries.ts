@@ -53,3 +53,22 @@ where created_at > now() - $1::interval
   and status = 'failed'
 group by error_message, model, edge_function
 order by failures desc, last_seen desc`;
+
+/**
+ * {@link COST_BY_MODEL_SQL} from the hourly rollups: the same columns, for every user, in
+ * milliseconds at any table size. The window starts at the top of the hour `$1` ago, so it
+ * covers up to one hour more than `$1`. Reads `llm_usage_hourly_all_users`, which only admins,
+ * `service_role` and `postgres` may read.
+ */
+export const COST_BY_MODEL_ROLLUP_SQL = `select model,
+  sum(calls) as calls,
+  sum(prompt_tokens) as prompt_tokens,
+  sum(completion_tokens) as completion_tokens,
+  sum(total_tokens) as total_tokens,
+  case when sum(calls) > sum(cost_unknown_calls) then sum(cost_usd) end as cost_usd,
+  round(sum(response_time_ms_sum) / nullif(sum(response_time_count), 0)) as avg_response_time_ms
+from public.llm_usage_hourly_all_users
+where hour >= date_trunc('hour', now() - $1::interval)
+  and status = 'completed'
+group by model
+order by cost_usd desc nulls last, calls desc`;

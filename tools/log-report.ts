@@ -1,11 +1,11 @@
 /**
- * The report of `deno task logs`: the README's three queries (recent calls, cost by model,
- * error analysis) run on any SQL client, their rows normalised to plain JSON values (drivers
+ * The report of `deno task logs`: the README's three queries (recent calls, cost by model from
+ * the hourly rollups, error analysis) run on any SQL client, their rows normalised to plain JSON values (drivers
  * differ on `bigint`, `numeric` and `timestamptz`), and rendered as text tables.
  *
  * @module
  */
-import { COST_BY_MODEL_SQL, ERROR_ANALYSIS_SQL, RECENT_CALLS_SQL } from "./log-queries.ts";
+import { COST_BY_MODEL_ROLLUP_SQL, ERROR_ANALYSIS_SQL, RECENT_CALLS_SQL } from "./log-queries.ts";
 import { type Column, formatDecimal, formatTable, formatTimestamp } from "./log-table.ts";
 
 /** Anything that runs one statement with positional parameters (PGlite, postgres.js, tests). */
@@ -98,7 +98,7 @@ export async function runLogQueries(
     throw new RangeError(`Invalid limit: ${limit} (expected a positive integer)`);
   }
   const recent = await client.query(RECENT_CALLS_SQL, [limit]);
-  const costs = await client.query(COST_BY_MODEL_SQL, [since]);
+  const costs = await client.query(COST_BY_MODEL_ROLLUP_SQL, [since]);
   const errors = await client.query(ERROR_ANALYSIS_SQL, [since]);
   return {
     limit,
@@ -167,7 +167,7 @@ export function formatLogReport(report: LogReport): string {
     `Recent calls (latest ${report.limit})`,
     formatTable(report.recent_calls, RECENT_COLUMNS),
     "",
-    `Cost by model (completed calls, last ${report.since})`,
+    `Cost by model (completed calls, whole hours since ${report.since} ago)`,
     formatTable(report.cost_by_model, COST_COLUMNS),
     "",
     `Errors (failed calls, last ${report.since})`,

@@ -5,21 +5,20 @@
 --   llm_usage_hourly             UTC hour x edge_function, model, user_id, status, method_type
 --   llm_usage_hourly_all_users   UTC hour x edge_function, model, status, method_type (admins)
 --   llm_usage_daily_all_users    UTC day  x edge_function, model, status, method_type (admins)
---   llm_usage_monthly_by_user    UTC month x user_id (no latency histograms)
 -- Each holds sums (calls, tokens of each kind, known cost and the number of calls of unknown
--- cost, response time and time-to-first-token sums and counts) and, except the monthly table,
--- two latency histograms over the buckets of public.llm_latency_bucket_bounds().
+-- cost, response time and time-to-first-token sums and counts), two latency histograms over the
+-- buckets of public.llm_latency_bucket_bounds(), and the first and last created_at.
 --
 -- Maintenance: one statement-level AFTER INSERT trigger on public.llm_call_logs reads the
 -- statement's transition table (the rows actually inserted: rows skipped by ON CONFLICT DO
 -- NOTHING are not in it) and upserts each rollup once per statement, so a batch of 250 rows
--- costs four upserts, not 250. Rollups count calls as they were inserted: they are not changed
+-- costs three upserts, not 250. Rollups count calls as they were inserted: they are not changed
 -- by updates or deletes of raw rows, nor by retention, which drops or archives whole months of
 -- raw rows while their rollups stay (cost history is what people keep; see docs/retention.md).
 --
 -- Access: nobody but the owner writes rollups; the trigger function is security definer for
 -- that reason, lives in the unexposed private schema, and no role may execute it directly.
--- The contract with other features (budgets, dashboard) is docs/rollups.md.
+-- What other features (budgets, the dashboard) may rely on: docs/rollups.md.
 
 -- Latency histogram buckets ------------------------------------------------------------------
 
@@ -34,20 +33,6 @@ as $$
 $$;
 comment on function public.llm_latency_bucket_bounds() is
   'Exclusive upper bound in ms of each latency histogram bucket: bucket i holds values in [bound i-1 (0 for the first), bound i). The last bound is NULL: that bucket is open-ended (300000 ms and more)';
-
--- The bucket (1-based) of a latency in ms; NULL for NULL. Written out as width_bucket over the
--- lower bounds so the planner folds the constant array once per statement.
-create function private.llm_latency_bucket(p_ms integer)
-returns integer
-language sql
-immutable
-parallel safe
-set search_path = ''
-as $$
-  select width_bucket(p_ms, array[0] || (public.llm_latency_bucket_bounds())[1:23])
-$$;
-comment on function private.llm_latency_bucket(integer) is
-  'The 1-based bucket of public.llm_latency_bucket_bounds() holding a latency in ms';
 
 -- Interpolated percentile of a histogram, like percentile_cont over the values it counts:
 -- linear within the bucket holding the rank; the open-ended last bucket answers its lower bound.
@@ -97,8 +82,10 @@ $$;
 comment on function public.llm_latency_percentile(bigint[], double precision) is
   'Interpolated percentile in ms (p_fraction 0.95 for p95) of a latency histogram over public.llm_latency_bucket_bounds(); NULL for an empty histogram. Sum histograms of several rows first with public.llm_histogram_sum';
 
--- Elementwise sum of two histograms of the same length (NULL counts as empty).
-create function private.llm_histogram_plus(a bigint[], b bigint[])
+-- Summing histograms across rows: public.llm_histogram_sum(array_agg(h)). A function over the
+-- two-dimensional array rather than an aggregate: an aggregate cannot pin its search_path, which
+-- the Database Advisor flags (0011).
+create function public.llm_histogram_sum(p_histograms bigint[])
 returns bigint[]
 language plpgsql
 immutable
@@ -108,29 +95,22 @@ as $$
 declare
   v_sum bigint[];
 begin
-  if a is null then
-    return b;
-  elsif b is null then
-    return a;
+  if p_histograms is null or cardinality(p_histograms) = 0 then
+    return null;
+  elsif array_ndims(p_histograms) = 1 then
+    return p_histograms;
   end if;
-  v_sum := a;
-  for i in 1 .. greatest(cardinality(a), cardinality(b)) loop
-    v_sum[i] := coalesce(a[i], 0) + coalesce(b[i], 0);
+  v_sum := array_fill(0::bigint, array[array_length(p_histograms, 2)]);
+  for r in array_lower(p_histograms, 1) .. array_upper(p_histograms, 1) loop
+    for i in 1 .. array_length(p_histograms, 2) loop
+      v_sum[i] := v_sum[i] + coalesce(p_histograms[r][i + array_lower(p_histograms, 2) - 1], 0);
+    end loop;
   end loop;
   return v_sum;
 end;
 $$;
-comment on function private.llm_histogram_plus(bigint[], bigint[]) is
-  'Elementwise sum of two latency histograms';
-
-create aggregate public.llm_histogram_sum(bigint[]) (
-  sfunc = private.llm_histogram_plus,
-  stype = bigint[],
-  combinefunc = private.llm_histogram_plus,
-  parallel = safe
-);
-comment on aggregate public.llm_histogram_sum(bigint[]) is
-  'Elementwise sum of latency histograms across rows, for public.llm_latency_percentile';
+comment on function public.llm_histogram_sum(bigint[]) is
+  'Elementwise sum of latency histograms of several rows, given as array_agg(histogram) (a two-dimensional array); a one-dimensional array is returned as is. Feed the result to public.llm_latency_percentile';
 
 -- Rollup tables ------------------------------------------------------------------------------
 
@@ -164,15 +144,23 @@ create table public.llm_usage_hourly (
   constraint llm_usage_hourly_status_check check (status in ('completed', 'failed', 'cancelled')),
   constraint llm_usage_hourly_method_type_check
     check (method_type in ('chat_completion', 'stream_completion'))
-);
-create index llm_usage_hourly_hour_idx on public.llm_usage_hourly (hour);
+)
+-- A busy user's rows are updated by every batch of the hour: room on each page keeps those
+-- updates on the page (HOT), so they write no index entries and leave no dead ones behind.
+with (fillfactor = 70);
+-- BRIN: rows arrive roughly in hour order, and a btree here would cost every insert a second
+-- random index write (admin-wide time windows read the all-users tables instead).
+create index llm_usage_hourly_hour_idx on public.llm_usage_hourly using brin (hour);
 
 create table public.llm_usage_hourly_all_users (
   like public.llm_usage_hourly including defaults,
   constraint llm_usage_hourly_all_users_key unique nulls not distinct
     (hour, model, edge_function, status, method_type),
   constraint llm_usage_hourly_all_users_hour_check check (hour = date_trunc('hour', hour, 'UTC'))
-);
+)
+-- Most batches update these rows: room on each page lets the updates stay on the page (HOT)
+-- instead of writing new index entries.
+with (fillfactor = 70);
 alter table public.llm_usage_hourly_all_users drop column user_id;
 
 create table public.llm_usage_daily_all_users (
@@ -180,29 +168,9 @@ create table public.llm_usage_daily_all_users (
   like public.llm_usage_hourly_all_users including defaults,
   constraint llm_usage_daily_all_users_key unique nulls not distinct
     (day, model, edge_function, status, method_type)
-);
+)
+with (fillfactor = 70);
 alter table public.llm_usage_daily_all_users drop column hour;
-
-create table public.llm_usage_monthly_by_user (
-  month timestamptz not null,
-  user_id text,
-  calls bigint not null default 0,
-  failed_calls bigint not null default 0,
-  cancelled_calls bigint not null default 0,
-  prompt_tokens bigint not null default 0,
-  completion_tokens bigint not null default 0,
-  total_tokens bigint not null default 0,
-  cached_tokens bigint not null default 0,
-  reasoning_tokens bigint not null default 0,
-  cost_usd numeric not null default 0,
-  cost_unknown_calls bigint not null default 0,
-  first_call_at timestamptz,
-  last_call_at timestamptz,
-  constraint llm_usage_monthly_by_user_key unique nulls not distinct (user_id, month),
-  constraint llm_usage_monthly_by_user_month_check
-    check (month = date_trunc('month', month, 'UTC'))
-);
-create index llm_usage_monthly_by_user_month_idx on public.llm_usage_monthly_by_user (month);
 
 comment on table public.llm_usage_hourly is
   'Calls of public.llm_call_logs summed per UTC hour of created_at and edge_function, model, user_id, status, method_type; maintained on insert, kept when raw rows are retired. Users read their own rows, admins all';
@@ -210,8 +178,6 @@ comment on table public.llm_usage_hourly_all_users is
   'public.llm_usage_hourly without the user_id dimension, for admin-wide reports; admins and service_role only';
 comment on table public.llm_usage_daily_all_users is
   'public.llm_usage_hourly_all_users per UTC day; admins and service_role only';
-comment on table public.llm_usage_monthly_by_user is
-  'Calls, tokens and cost per UTC month and user_id (no latency), for per-user totals; users read their own rows, admins all';
 comment on column public.llm_usage_hourly.hour is
   'date_trunc(''hour'', created_at, ''UTC''): the hour the calls started';
 comment on column public.llm_usage_hourly.prompt_tokens is
@@ -231,18 +197,33 @@ comment on column public.llm_usage_hourly.ttft_histogram is
 comment on column public.llm_usage_hourly.first_call_at is 'Earliest created_at summed here';
 comment on column public.llm_usage_hourly.last_call_at is 'Latest created_at summed here';
 comment on column public.llm_usage_daily_all_users.day is 'UTC date of created_at';
-comment on column public.llm_usage_monthly_by_user.month is
-  'date_trunc(''month'', created_at, ''UTC'')';
 
 -- Access ---------------------------------------------------------------------------------------
 -- The same rule as the logs: users read rows whose user_id is theirs, admins (app_metadata, which
 -- only the service key can set) read all; the tables without user_id are for admins only.
 -- service_role bypasses RLS. No API role may insert, update or delete.
 
+-- The admin test is one scalar subquery, so Postgres evaluates it once per statement (an
+-- InitPlan) and each row costs a boolean test; written as (select auth.jwt()) -> ... ->> ... the
+-- JSON is taken apart again for every row (measured: 2 us a row, 40 ms over 20,000 rows). The
+-- policy of llm_call_logs gets the same form below.
+
+drop policy llm_call_logs_select_own_or_admin on public.llm_call_logs;
+create policy llm_call_logs_select_own_or_admin
+  on public.llm_call_logs
+  as permissive
+  for select
+  to authenticated
+  using (
+    user_id = (select auth.uid())::text
+    or (select ((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin')
+  );
+comment on policy llm_call_logs_select_own_or_admin on public.llm_call_logs is
+  'Signed-in users read rows whose user_id is their auth.uid(); admins (JWT app_metadata.role = admin) read all rows. Read your own rows with an explicit user_id filter: see docs/rls.md';
+
 alter table public.llm_usage_hourly enable row level security;
 alter table public.llm_usage_hourly_all_users enable row level security;
 alter table public.llm_usage_daily_all_users enable row level security;
-alter table public.llm_usage_monthly_by_user enable row level security;
 
 create policy llm_usage_hourly_select_own_or_admin
   on public.llm_usage_hourly
@@ -251,22 +232,9 @@ create policy llm_usage_hourly_select_own_or_admin
   to authenticated
   using (
     user_id = (select auth.uid())::text
-    or ((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin'
+    or (select ((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin')
   );
 comment on policy llm_usage_hourly_select_own_or_admin on public.llm_usage_hourly is
-  'Signed-in users read rows whose user_id is their auth.uid(); admins (JWT app_metadata.role = admin) read all rows';
-
-create policy llm_usage_monthly_by_user_select_own_or_admin
-  on public.llm_usage_monthly_by_user
-  as permissive
-  for select
-  to authenticated
-  using (
-    user_id = (select auth.uid())::text
-    or ((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin'
-  );
-comment on policy llm_usage_monthly_by_user_select_own_or_admin
-  on public.llm_usage_monthly_by_user is
   'Signed-in users read rows whose user_id is their auth.uid(); admins (JWT app_metadata.role = admin) read all rows';
 
 create policy llm_usage_hourly_all_users_select_admin
@@ -274,7 +242,7 @@ create policy llm_usage_hourly_all_users_select_admin
   as permissive
   for select
   to authenticated
-  using (((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin');
+  using ((select ((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin'));
 comment on policy llm_usage_hourly_all_users_select_admin on public.llm_usage_hourly_all_users is
   'Only admins (JWT app_metadata.role = admin) read everyone''s totals';
 
@@ -283,38 +251,35 @@ create policy llm_usage_daily_all_users_select_admin
   as permissive
   for select
   to authenticated
-  using (((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin');
+  using ((select ((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin'));
 comment on policy llm_usage_daily_all_users_select_admin on public.llm_usage_daily_all_users is
   'Only admins (JWT app_metadata.role = admin) read everyone''s totals';
 
 revoke all on table
   public.llm_usage_hourly, public.llm_usage_hourly_all_users,
-  public.llm_usage_daily_all_users, public.llm_usage_monthly_by_user
+  public.llm_usage_daily_all_users
   from public, anon, authenticated, service_role;
 grant select on table
   public.llm_usage_hourly, public.llm_usage_hourly_all_users,
-  public.llm_usage_daily_all_users, public.llm_usage_monthly_by_user
+  public.llm_usage_daily_all_users
   to authenticated, service_role;
 
 revoke execute on function
   public.llm_latency_bucket_bounds(),
   public.llm_latency_percentile(bigint[], double precision),
-  public.llm_histogram_sum(bigint[]),
-  private.llm_latency_bucket(integer),
-  private.llm_histogram_plus(bigint[], bigint[])
+  public.llm_histogram_sum(bigint[])
   from public, anon;
 grant execute on function
   public.llm_latency_bucket_bounds(),
   public.llm_latency_percentile(bigint[], double precision),
-  public.llm_histogram_sum(bigint[]),
-  private.llm_latency_bucket(integer),
-  private.llm_histogram_plus(bigint[], bigint[])
+  public.llm_histogram_sum(bigint[])
   to authenticated, service_role;
 
 -- Maintenance ----------------------------------------------------------------------------------
--- One statement: the inserted rows grouped per hour and every dimension (g), then an upsert of
--- each rollup from g. Upserts read their input in key order so that concurrent writers lock
--- rollup rows in the same order (no deadlock between two batches).
+-- One statement per batch. The inserted rows are grouped once per user and hour (g); the
+-- all-users hour (a) and day rollups are sums of g's rows.
+-- Upserts read their input in key order, so concurrent writers lock rollup rows in the same order
+-- and cannot deadlock each other.
 
 create function private.llm_usage_roll_up()
 returns trigger
@@ -324,12 +289,16 @@ set search_path = ''
 as $$
 begin
   with r as (
-    select n.*, private.llm_latency_bucket(n.response_time_ms) as rb,
-      private.llm_latency_bucket(n.time_to_first_token_ms) as tb
+    select n.*,
+      -- The bounds are a constant: the planner folds this array once per statement.
+      width_bucket(n.response_time_ms, array[0] || (public.llm_latency_bucket_bounds())[1:23])
+        as rb,
+      width_bucket(n.time_to_first_token_ms,
+        array[0] || (public.llm_latency_bucket_bounds())[1:23]) as tb
     from new_rows n
   ),
   g as (
-    select date_trunc('hour', created_at, 'UTC') as hour, edge_function, model, user_id, status,
+    select user_id, date_trunc('hour', created_at, 'UTC') as hour, model, edge_function, status,
       method_type,
       count(*) as calls,
       coalesce(sum(prompt_tokens), 0) as prompt_tokens,
@@ -376,11 +345,47 @@ begin
     from r
     group by 1, 2, 3, 4, 5, 6
   ),
+  a as (
+    select hour, edge_function, model, status, method_type,
+      sum(calls) as calls, sum(prompt_tokens) as prompt_tokens,
+      sum(completion_tokens) as completion_tokens, sum(total_tokens) as total_tokens,
+      sum(cached_tokens) as cached_tokens, sum(reasoning_tokens) as reasoning_tokens,
+      sum(cost_usd) as cost_usd, sum(cost_unknown_calls) as cost_unknown_calls,
+      sum(response_time_ms_sum) as response_time_ms_sum,
+      sum(response_time_count) as response_time_count,
+      sum(ttft_ms_sum) as ttft_ms_sum, sum(ttft_count) as ttft_count,
+      array[
+        sum(response_time_histogram[1]), sum(response_time_histogram[2]), sum(response_time_histogram[3]),
+        sum(response_time_histogram[4]), sum(response_time_histogram[5]), sum(response_time_histogram[6]),
+        sum(response_time_histogram[7]), sum(response_time_histogram[8]), sum(response_time_histogram[9]),
+        sum(response_time_histogram[10]), sum(response_time_histogram[11]), sum(response_time_histogram[12]),
+        sum(response_time_histogram[13]), sum(response_time_histogram[14]), sum(response_time_histogram[15]),
+        sum(response_time_histogram[16]), sum(response_time_histogram[17]), sum(response_time_histogram[18]),
+        sum(response_time_histogram[19]), sum(response_time_histogram[20]), sum(response_time_histogram[21]),
+        sum(response_time_histogram[22]), sum(response_time_histogram[23]), sum(response_time_histogram[24])
+      ] as response_time_histogram,
+      array[
+        sum(ttft_histogram[1]), sum(ttft_histogram[2]), sum(ttft_histogram[3]), sum(ttft_histogram[4]),
+        sum(ttft_histogram[5]), sum(ttft_histogram[6]), sum(ttft_histogram[7]), sum(ttft_histogram[8]),
+        sum(ttft_histogram[9]), sum(ttft_histogram[10]), sum(ttft_histogram[11]), sum(ttft_histogram[12]),
+        sum(ttft_histogram[13]), sum(ttft_histogram[14]), sum(ttft_histogram[15]), sum(ttft_histogram[16]),
+        sum(ttft_histogram[17]), sum(ttft_histogram[18]), sum(ttft_histogram[19]), sum(ttft_histogram[20]),
+        sum(ttft_histogram[21]), sum(ttft_histogram[22]), sum(ttft_histogram[23]), sum(ttft_histogram[24])
+      ] as ttft_histogram,
+      min(first_call_at) as first_call_at, max(last_call_at) as last_call_at
+    from g
+    group by hour, model, edge_function, status, method_type
+  ),
   hourly as (
-    insert into public.llm_usage_hourly as h
-    select hour, edge_function, model, user_id, status, method_type, calls, prompt_tokens,
-      completion_tokens, total_tokens, cached_tokens, reasoning_tokens, cost_usd,
-      cost_unknown_calls, response_time_ms_sum, response_time_count, ttft_ms_sum, ttft_count,
+    insert into public.llm_usage_hourly as h (
+      user_id, hour, edge_function, model, status, method_type, calls, prompt_tokens, completion_tokens,
+      total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls,
+      response_time_ms_sum, response_time_count, ttft_ms_sum, ttft_count,
+      response_time_histogram, ttft_histogram, first_call_at, last_call_at
+    )
+    select user_id, hour, edge_function, model, status, method_type, calls, prompt_tokens, completion_tokens,
+      total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls,
+      response_time_ms_sum, response_time_count, ttft_ms_sum, ttft_count,
       response_time_histogram, ttft_histogram, first_call_at, last_call_at
     from g
     order by user_id, hour, model, edge_function, status, method_type
@@ -397,30 +402,62 @@ begin
       response_time_count = h.response_time_count + excluded.response_time_count,
       ttft_ms_sum = h.ttft_ms_sum + excluded.ttft_ms_sum,
       ttft_count = h.ttft_count + excluded.ttft_count,
-      response_time_histogram =
-        private.llm_histogram_plus(h.response_time_histogram, excluded.response_time_histogram),
-      ttft_histogram = private.llm_histogram_plus(h.ttft_histogram, excluded.ttft_histogram),
+      -- Elementwise sums written out: about 4 times faster than a function call per row.
+      response_time_histogram = array[
+        h.response_time_histogram[1] + excluded.response_time_histogram[1],
+        h.response_time_histogram[2] + excluded.response_time_histogram[2],
+        h.response_time_histogram[3] + excluded.response_time_histogram[3],
+        h.response_time_histogram[4] + excluded.response_time_histogram[4],
+        h.response_time_histogram[5] + excluded.response_time_histogram[5],
+        h.response_time_histogram[6] + excluded.response_time_histogram[6],
+        h.response_time_histogram[7] + excluded.response_time_histogram[7],
+        h.response_time_histogram[8] + excluded.response_time_histogram[8],
+        h.response_time_histogram[9] + excluded.response_time_histogram[9],
+        h.response_time_histogram[10] + excluded.response_time_histogram[10],
+        h.response_time_histogram[11] + excluded.response_time_histogram[11],
+        h.response_time_histogram[12] + excluded.response_time_histogram[12],
+        h.response_time_histogram[13] + excluded.response_time_histogram[13],
+        h.response_time_histogram[14] + excluded.response_time_histogram[14],
+        h.response_time_histogram[15] + excluded.response_time_histogram[15],
+        h.response_time_histogram[16] + excluded.response_time_histogram[16],
+        h.response_time_histogram[17] + excluded.response_time_histogram[17],
+        h.response_time_histogram[18] + excluded.response_time_histogram[18],
+        h.response_time_histogram[19] + excluded.response_time_histogram[19],
+        h.response_time_histogram[20] + excluded.response_time_histogram[20],
+        h.response_time_histogram[21] + excluded.response_time_histogram[21],
+        h.response_time_histogram[22] + excluded.response_time_histogram[22],
+        h.response_time_histogram[23] + excluded.response_time_histogram[23],
+        h.response_time_histogram[24] + excluded.response_time_histogram[24]
+      ],
+      ttft_histogram = array[
+        h.ttft_histogram[1] + excluded.ttft_histogram[1], h.ttft_histogram[2] + excluded.ttft_histogram[2],
+        h.ttft_histogram[3] + excluded.ttft_histogram[3], h.ttft_histogram[4] + excluded.ttft_histogram[4],
+        h.ttft_histogram[5] + excluded.ttft_histogram[5], h.ttft_histogram[6] + excluded.ttft_histogram[6],
+        h.ttft_histogram[7] + excluded.ttft_histogram[7], h.ttft_histogram[8] + excluded.ttft_histogram[8],
+        h.ttft_histogram[9] + excluded.ttft_histogram[9], h.ttft_histogram[10] + excluded.ttft_histogram[10],
+        h.ttft_histogram[11] + excluded.ttft_histogram[11], h.ttft_histogram[12] + excluded.ttft_histogram[12],
+        h.ttft_histogram[13] + excluded.ttft_histogram[13], h.ttft_histogram[14] + excluded.ttft_histogram[14],
+        h.ttft_histogram[15] + excluded.ttft_histogram[15], h.ttft_histogram[16] + excluded.ttft_histogram[16],
+        h.ttft_histogram[17] + excluded.ttft_histogram[17], h.ttft_histogram[18] + excluded.ttft_histogram[18],
+        h.ttft_histogram[19] + excluded.ttft_histogram[19], h.ttft_histogram[20] + excluded.ttft_histogram[20],
+        h.ttft_histogram[21] + excluded.ttft_histogram[21], h.ttft_histogram[22] + excluded.ttft_histogram[22],
+        h.ttft_histogram[23] + excluded.ttft_histogram[23], h.ttft_histogram[24] + excluded.ttft_histogram[24]
+      ],
       first_call_at = least(h.first_call_at, excluded.first_call_at),
       last_call_at = greatest(h.last_call_at, excluded.last_call_at)
   ),
-  by_hour as (
-    select hour, edge_function, model, status, method_type, sum(calls) as calls,
-      sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens,
-      sum(total_tokens) as total_tokens, sum(cached_tokens) as cached_tokens,
-      sum(reasoning_tokens) as reasoning_tokens, sum(cost_usd) as cost_usd,
-      sum(cost_unknown_calls) as cost_unknown_calls,
-      sum(response_time_ms_sum) as response_time_ms_sum,
-      sum(response_time_count) as response_time_count, sum(ttft_ms_sum) as ttft_ms_sum,
-      sum(ttft_count) as ttft_count,
-      public.llm_histogram_sum(response_time_histogram) as response_time_histogram,
-      public.llm_histogram_sum(ttft_histogram) as ttft_histogram,
-      min(first_call_at) as first_call_at, max(last_call_at) as last_call_at
-    from g
-    group by 1, 2, 3, 4, 5
-  ),
   hourly_all_users as (
-    insert into public.llm_usage_hourly_all_users as h
-    select * from by_hour
+    insert into public.llm_usage_hourly_all_users as h (
+      hour, edge_function, model, status, method_type, calls, prompt_tokens, completion_tokens,
+      total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls,
+      response_time_ms_sum, response_time_count, ttft_ms_sum, ttft_count,
+      response_time_histogram, ttft_histogram, first_call_at, last_call_at
+    )
+    select hour, edge_function, model, status, method_type, calls, prompt_tokens, completion_tokens,
+      total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls,
+      response_time_ms_sum, response_time_count, ttft_ms_sum, ttft_count,
+      response_time_histogram, ttft_histogram, first_call_at, last_call_at
+    from a
     order by hour, model, edge_function, status, method_type
     on conflict (hour, model, edge_function, status, method_type) do update set
       calls = h.calls + excluded.calls,
@@ -435,56 +472,88 @@ begin
       response_time_count = h.response_time_count + excluded.response_time_count,
       ttft_ms_sum = h.ttft_ms_sum + excluded.ttft_ms_sum,
       ttft_count = h.ttft_count + excluded.ttft_count,
-      response_time_histogram =
-        private.llm_histogram_plus(h.response_time_histogram, excluded.response_time_histogram),
-      ttft_histogram = private.llm_histogram_plus(h.ttft_histogram, excluded.ttft_histogram),
-      first_call_at = least(h.first_call_at, excluded.first_call_at),
-      last_call_at = greatest(h.last_call_at, excluded.last_call_at)
-  ),
-  daily_all_users as (
-    insert into public.llm_usage_daily_all_users as h
-    select (hour at time zone 'UTC')::date, edge_function, model, status, method_type,
-      sum(calls), sum(prompt_tokens), sum(completion_tokens), sum(total_tokens),
-      sum(cached_tokens), sum(reasoning_tokens), sum(cost_usd), sum(cost_unknown_calls),
-      sum(response_time_ms_sum), sum(response_time_count), sum(ttft_ms_sum), sum(ttft_count),
-      public.llm_histogram_sum(response_time_histogram), public.llm_histogram_sum(ttft_histogram),
-      min(first_call_at), max(last_call_at)
-    from by_hour
-    group by 1, 2, 3, 4, 5
-    order by 1, 3, 2, 4, 5
-    on conflict (day, model, edge_function, status, method_type) do update set
-      calls = h.calls + excluded.calls,
-      prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
-      completion_tokens = h.completion_tokens + excluded.completion_tokens,
-      total_tokens = h.total_tokens + excluded.total_tokens,
-      cached_tokens = h.cached_tokens + excluded.cached_tokens,
-      reasoning_tokens = h.reasoning_tokens + excluded.reasoning_tokens,
-      cost_usd = h.cost_usd + excluded.cost_usd,
-      cost_unknown_calls = h.cost_unknown_calls + excluded.cost_unknown_calls,
-      response_time_ms_sum = h.response_time_ms_sum + excluded.response_time_ms_sum,
-      response_time_count = h.response_time_count + excluded.response_time_count,
-      ttft_ms_sum = h.ttft_ms_sum + excluded.ttft_ms_sum,
-      ttft_count = h.ttft_count + excluded.ttft_count,
-      response_time_histogram =
-        private.llm_histogram_plus(h.response_time_histogram, excluded.response_time_histogram),
-      ttft_histogram = private.llm_histogram_plus(h.ttft_histogram, excluded.ttft_histogram),
+      -- Elementwise sums written out: about 4 times faster than a function call per row.
+      response_time_histogram = array[
+        h.response_time_histogram[1] + excluded.response_time_histogram[1],
+        h.response_time_histogram[2] + excluded.response_time_histogram[2],
+        h.response_time_histogram[3] + excluded.response_time_histogram[3],
+        h.response_time_histogram[4] + excluded.response_time_histogram[4],
+        h.response_time_histogram[5] + excluded.response_time_histogram[5],
+        h.response_time_histogram[6] + excluded.response_time_histogram[6],
+        h.response_time_histogram[7] + excluded.response_time_histogram[7],
+        h.response_time_histogram[8] + excluded.response_time_histogram[8],
+        h.response_time_histogram[9] + excluded.response_time_histogram[9],
+        h.response_time_histogram[10] + excluded.response_time_histogram[10],
+        h.response_time_histogram[11] + excluded.response_time_histogram[11],
+        h.response_time_histogram[12] + excluded.response_time_histogram[12],
+        h.response_time_histogram[13] + excluded.response_time_histogram[13],
+        h.response_time_histogram[14] + excluded.response_time_histogram[14],
+        h.response_time_histogram[15] + excluded.response_time_histogram[15],
+        h.response_time_histogram[16] + excluded.response_time_histogram[16],
+        h.response_time_histogram[17] + excluded.response_time_histogram[17],
+        h.response_time_histogram[18] + excluded.response_time_histogram[18],
+        h.response_time_histogram[19] + excluded.response_time_histogram[19],
+        h.response_time_histogram[20] + excluded.response_time_histogram[20],
+        h.response_time_histogram[21] + excluded.response_time_histogram[21],
+        h.response_time_histogram[22] + excluded.response_time_histogram[22],
+        h.response_time_histogram[23] + excluded.response_time_histogram[23],
+        h.response_time_histogram[24] + excluded.response_time_histogram[24]
+      ],
+      ttft_histogram = array[
+        h.ttft_histogram[1] + excluded.ttft_histogram[1], h.ttft_histogram[2] + excluded.ttft_histogram[2],
+        h.ttft_histogram[3] + excluded.ttft_histogram[3], h.ttft_histogram[4] + excluded.ttft_histogram[4],
+        h.ttft_histogram[5] + excluded.ttft_histogram[5], h.ttft_histogram[6] + excluded.ttft_histogram[6],
+        h.ttft_histogram[7] + excluded.ttft_histogram[7], h.ttft_histogram[8] + excluded.ttft_histogram[8],
+        h.ttft_histogram[9] + excluded.ttft_histogram[9], h.ttft_histogram[10] + excluded.ttft_histogram[10],
+        h.ttft_histogram[11] + excluded.ttft_histogram[11], h.ttft_histogram[12] + excluded.ttft_histogram[12],
+        h.ttft_histogram[13] + excluded.ttft_histogram[13], h.ttft_histogram[14] + excluded.ttft_histogram[14],
+        h.ttft_histogram[15] + excluded.ttft_histogram[15], h.ttft_histogram[16] + excluded.ttft_histogram[16],
+        h.ttft_histogram[17] + excluded.ttft_histogram[17], h.ttft_histogram[18] + excluded.ttft_histogram[18],
+        h.ttft_histogram[19] + excluded.ttft_histogram[19], h.ttft_histogram[20] + excluded.ttft_histogram[20],
+        h.ttft_histogram[21] + excluded.ttft_histogram[21], h.ttft_histogram[22] + excluded.ttft_histogram[22],
+        h.ttft_histogram[23] + excluded.ttft_histogram[23], h.ttft_histogram[24] + excluded.ttft_histogram[24]
+      ],
       first_call_at = least(h.first_call_at, excluded.first_call_at),
       last_call_at = greatest(h.last_call_at, excluded.last_call_at)
   )
-  insert into public.llm_usage_monthly_by_user as h
-  select date_trunc('month', hour, 'UTC'), user_id, sum(calls),
-    coalesce(sum(calls) filter (where status = 'failed'), 0),
-    coalesce(sum(calls) filter (where status = 'cancelled'), 0),
-    sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), sum(cached_tokens),
-    sum(reasoning_tokens), sum(cost_usd), sum(cost_unknown_calls),
-    min(first_call_at), max(last_call_at)
-  from g
-  group by 1, 2
-  order by 2, 1
-  on conflict (user_id, month) do update set
+  insert into public.llm_usage_daily_all_users as h (
+    day, edge_function, model, status, method_type, calls, prompt_tokens, completion_tokens,
+    total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls,
+    response_time_ms_sum, response_time_count, ttft_ms_sum, ttft_count,
+    response_time_histogram, ttft_histogram, first_call_at, last_call_at
+  )
+  select (hour at time zone 'UTC')::date as day, edge_function, model, status, method_type,
+    sum(calls) as calls, sum(prompt_tokens) as prompt_tokens,
+    sum(completion_tokens) as completion_tokens, sum(total_tokens) as total_tokens,
+    sum(cached_tokens) as cached_tokens, sum(reasoning_tokens) as reasoning_tokens,
+    sum(cost_usd) as cost_usd, sum(cost_unknown_calls) as cost_unknown_calls,
+    sum(response_time_ms_sum) as response_time_ms_sum,
+    sum(response_time_count) as response_time_count,
+    sum(ttft_ms_sum) as ttft_ms_sum, sum(ttft_count) as ttft_count,
+    array[
+      sum(response_time_histogram[1]), sum(response_time_histogram[2]), sum(response_time_histogram[3]),
+      sum(response_time_histogram[4]), sum(response_time_histogram[5]), sum(response_time_histogram[6]),
+      sum(response_time_histogram[7]), sum(response_time_histogram[8]), sum(response_time_histogram[9]),
+      sum(response_time_histogram[10]), sum(response_time_histogram[11]), sum(response_time_histogram[12]),
+      sum(response_time_histogram[13]), sum(response_time_histogram[14]), sum(response_time_histogram[15]),
+      sum(response_time_histogram[16]), sum(response_time_histogram[17]), sum(response_time_histogram[18]),
+      sum(response_time_histogram[19]), sum(response_time_histogram[20]), sum(response_time_histogram[21]),
+      sum(response_time_histogram[22]), sum(response_time_histogram[23]), sum(response_time_histogram[24])
+    ] as response_time_histogram,
+    array[
+      sum(ttft_histogram[1]), sum(ttft_histogram[2]), sum(ttft_histogram[3]), sum(ttft_histogram[4]),
+      sum(ttft_histogram[5]), sum(ttft_histogram[6]), sum(ttft_histogram[7]), sum(ttft_histogram[8]),
+      sum(ttft_histogram[9]), sum(ttft_histogram[10]), sum(ttft_histogram[11]), sum(ttft_histogram[12]),
+      sum(ttft_histogram[13]), sum(ttft_histogram[14]), sum(ttft_histogram[15]), sum(ttft_histogram[16]),
+      sum(ttft_histogram[17]), sum(ttft_histogram[18]), sum(ttft_histogram[19]), sum(ttft_histogram[20]),
+      sum(ttft_histogram[21]), sum(ttft_histogram[22]), sum(ttft_histogram[23]), sum(ttft_histogram[24])
+    ] as ttft_histogram,
+    min(first_call_at) as first_call_at, max(last_call_at) as last_call_at
+  from a
+  group by day, model, edge_function, status, method_type
+  order by day, model, edge_function, status, method_type
+  on conflict (day, model, edge_function, status, method_type) do update set
     calls = h.calls + excluded.calls,
-    failed_calls = h.failed_calls + excluded.failed_calls,
-    cancelled_calls = h.cancelled_calls + excluded.cancelled_calls,
     prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
     completion_tokens = h.completion_tokens + excluded.completion_tokens,
     total_tokens = h.total_tokens + excluded.total_tokens,
@@ -492,6 +561,51 @@ begin
     reasoning_tokens = h.reasoning_tokens + excluded.reasoning_tokens,
     cost_usd = h.cost_usd + excluded.cost_usd,
     cost_unknown_calls = h.cost_unknown_calls + excluded.cost_unknown_calls,
+    response_time_ms_sum = h.response_time_ms_sum + excluded.response_time_ms_sum,
+    response_time_count = h.response_time_count + excluded.response_time_count,
+    ttft_ms_sum = h.ttft_ms_sum + excluded.ttft_ms_sum,
+    ttft_count = h.ttft_count + excluded.ttft_count,
+    -- Elementwise sums written out: about 4 times faster than a function call per row.
+    response_time_histogram = array[
+      h.response_time_histogram[1] + excluded.response_time_histogram[1],
+      h.response_time_histogram[2] + excluded.response_time_histogram[2],
+      h.response_time_histogram[3] + excluded.response_time_histogram[3],
+      h.response_time_histogram[4] + excluded.response_time_histogram[4],
+      h.response_time_histogram[5] + excluded.response_time_histogram[5],
+      h.response_time_histogram[6] + excluded.response_time_histogram[6],
+      h.response_time_histogram[7] + excluded.response_time_histogram[7],
+      h.response_time_histogram[8] + excluded.response_time_histogram[8],
+      h.response_time_histogram[9] + excluded.response_time_histogram[9],
+      h.response_time_histogram[10] + excluded.response_time_histogram[10],
+      h.response_time_histogram[11] + excluded.response_time_histogram[11],
+      h.response_time_histogram[12] + excluded.response_time_histogram[12],
+      h.response_time_histogram[13] + excluded.response_time_histogram[13],
+      h.response_time_histogram[14] + excluded.response_time_histogram[14],
+      h.response_time_histogram[15] + excluded.response_time_histogram[15],
+      h.response_time_histogram[16] + excluded.response_time_histogram[16],
+      h.response_time_histogram[17] + excluded.response_time_histogram[17],
+      h.response_time_histogram[18] + excluded.response_time_histogram[18],
+      h.response_time_histogram[19] + excluded.response_time_histogram[19],
+      h.response_time_histogram[20] + excluded.response_time_histogram[20],
+      h.response_time_histogram[21] + excluded.response_time_histogram[21],
+      h.response_time_histogram[22] + excluded.response_time_histogram[22],
+      h.response_time_histogram[23] + excluded.response_time_histogram[23],
+      h.response_time_histogram[24] + excluded.response_time_histogram[24]
+    ],
+    ttft_histogram = array[
+      h.ttft_histogram[1] + excluded.ttft_histogram[1], h.ttft_histogram[2] + excluded.ttft_histogram[2],
+      h.ttft_histogram[3] + excluded.ttft_histogram[3], h.ttft_histogram[4] + excluded.ttft_histogram[4],
+      h.ttft_histogram[5] + excluded.ttft_histogram[5], h.ttft_histogram[6] + excluded.ttft_histogram[6],
+      h.ttft_histogram[7] + excluded.ttft_histogram[7], h.ttft_histogram[8] + excluded.ttft_histogram[8],
+      h.ttft_histogram[9] + excluded.ttft_histogram[9], h.ttft_histogram[10] + excluded.ttft_histogram[10],
+      h.ttft_histogram[11] + excluded.ttft_histogram[11], h.ttft_histogram[12] + excluded.ttft_histogram[12],
+      h.ttft_histogram[13] + excluded.ttft_histogram[13], h.ttft_histogram[14] + excluded.ttft_histogram[14],
+      h.ttft_histogram[15] + excluded.ttft_histogram[15], h.ttft_histogram[16] + excluded.ttft_histogram[16],
+      h.ttft_histogram[17] + excluded.ttft_histogram[17], h.ttft_histogram[18] + excluded.ttft_histogram[18],
+      h.ttft_histogram[19] + excluded.ttft_histogram[19], h.ttft_histogram[20] + excluded.ttft_histogram[20],
+      h.ttft_histogram[21] + excluded.ttft_histogram[21], h.ttft_histogram[22] + excluded.ttft_histogram[22],
+      h.ttft_histogram[23] + excluded.ttft_histogram[23], h.ttft_histogram[24] + excluded.ttft_histogram[24]
+    ],
     first_call_at = least(h.first_call_at, excluded.first_call_at),
     last_call_at = greatest(h.last_call_at, excluded.last_call_at);
   return null;
@@ -500,6 +614,213 @@ $$;
 comment on function private.llm_usage_roll_up() is
   'Statement-level AFTER INSERT trigger of public.llm_call_logs: adds the inserted rows (its transition table) to every rollup table in one statement';
 revoke execute on function private.llm_usage_roll_up() from public, anon, authenticated, service_role;
+
+-- Views -----------------------------------------------------------------------------------------
+-- What a caller may see, per hour or per day, without the user dimension: everything for admins
+-- (and for service_role and postgres, which bypass RLS) from the all-users tables; for anyone else
+-- their own rows of llm_usage_hourly. Each branch is gated by a condition the planner evaluates
+-- once (an InitPlan), so only one of them runs, and the user branch names user_id explicitly so
+-- it reads the (user_id, hour) index. RLS still applies to both: the gate only picks the cheap
+-- source, it grants nothing.
+
+create function private.llm_usage_sees_all()
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin', false)
+    or exists (
+      select from pg_catalog.pg_roles r
+      where r.rolname = current_user and (r.rolbypassrls or r.rolsuper)
+    )
+$$;
+comment on function private.llm_usage_sees_all() is
+  'True for admins (JWT app_metadata.role = admin) and for roles that bypass RLS (service_role, postgres): the rollup views read the all-users tables for them';
+revoke execute on function private.llm_usage_sees_all() from public, anon;
+grant execute on function private.llm_usage_sees_all() to authenticated, service_role;
+
+create view private.llm_usage_hourly_visible
+with (security_invoker = true)
+as
+select v.hour,
+  v.edge_function, v.model, v.status, v.method_type, v.calls, v.prompt_tokens,
+  v.completion_tokens, v.total_tokens, v.cached_tokens, v.reasoning_tokens, v.cost_usd,
+  v.cost_unknown_calls, v.response_time_ms_sum, v.response_time_count, v.ttft_ms_sum,
+  v.ttft_count, v.response_time_histogram, v.ttft_histogram, v.first_call_at, v.last_call_at
+from public.llm_usage_hourly_all_users v
+where (select private.llm_usage_sees_all())
+union all
+select v.hour,
+  v.edge_function, v.model, v.status, v.method_type, v.calls, v.prompt_tokens,
+  v.completion_tokens, v.total_tokens, v.cached_tokens, v.reasoning_tokens, v.cost_usd,
+  v.cost_unknown_calls, v.response_time_ms_sum, v.response_time_count, v.ttft_ms_sum,
+  v.ttft_count, v.response_time_histogram, v.ttft_histogram, v.first_call_at, v.last_call_at
+from public.llm_usage_hourly v
+where not (select private.llm_usage_sees_all())
+  and v.user_id = (select auth.uid())::text;
+comment on view private.llm_usage_hourly_visible is
+  'Hourly rollups without user_id that the caller may see: all users'' for admins, their own for users';
+
+create view private.llm_usage_daily_visible
+with (security_invoker = true)
+as
+select v.day,
+  v.edge_function, v.model, v.status, v.method_type, v.calls, v.prompt_tokens,
+  v.completion_tokens, v.total_tokens, v.cached_tokens, v.reasoning_tokens, v.cost_usd,
+  v.cost_unknown_calls, v.response_time_ms_sum, v.response_time_count, v.ttft_ms_sum,
+  v.ttft_count, v.response_time_histogram, v.ttft_histogram, v.first_call_at, v.last_call_at
+from public.llm_usage_daily_all_users v
+where (select private.llm_usage_sees_all())
+union all
+select (v.hour at time zone 'UTC')::date,
+  v.edge_function, v.model, v.status, v.method_type, v.calls, v.prompt_tokens,
+  v.completion_tokens, v.total_tokens, v.cached_tokens, v.reasoning_tokens, v.cost_usd,
+  v.cost_unknown_calls, v.response_time_ms_sum, v.response_time_count, v.ttft_ms_sum,
+  v.ttft_count, v.response_time_histogram, v.ttft_histogram, v.first_call_at, v.last_call_at
+from public.llm_usage_hourly v
+where not (select private.llm_usage_sees_all())
+  and v.user_id = (select auth.uid())::text;
+comment on view private.llm_usage_daily_visible is
+  'Daily rollups without user_id that the caller may see: all users'' for admins, their own (summed from hours) for users';
+
+-- The two views of 20261126120200 keep their names, columns and meaning, now over the rollups.
+-- Their sums include months that retention has removed from llm_call_logs. Token sums are 0
+-- rather than NULL where no token count was known; cost_usd is NULL only when no cost was known.
+drop view public.llm_usage_daily;
+drop view public.llm_usage_by_user;
+
+create view public.llm_usage_daily
+with (security_invoker = true)
+as
+select v.day, v.model,
+  sum(v.calls) as calls,
+  coalesce(sum(v.calls) filter (where v.status = 'failed'), 0) as failures,
+  coalesce(sum(v.calls) filter (where v.status = 'cancelled'), 0) as cancellations,
+  sum(v.prompt_tokens) as prompt_tokens,
+  sum(v.completion_tokens) as completion_tokens,
+  sum(v.total_tokens) as total_tokens,
+  case when sum(v.calls) > sum(v.cost_unknown_calls) then sum(v.cost_usd) end as cost_usd,
+  round(sum(v.response_time_ms_sum) / nullif(sum(v.response_time_count), 0), 1)
+    as avg_response_time_ms,
+  round(public.llm_latency_percentile(array[
+      sum(v.response_time_histogram[1]), sum(v.response_time_histogram[2]), sum(v.response_time_histogram[3]),
+      sum(v.response_time_histogram[4]), sum(v.response_time_histogram[5]), sum(v.response_time_histogram[6]),
+      sum(v.response_time_histogram[7]), sum(v.response_time_histogram[8]), sum(v.response_time_histogram[9]),
+      sum(v.response_time_histogram[10]), sum(v.response_time_histogram[11]), sum(v.response_time_histogram[12]),
+      sum(v.response_time_histogram[13]), sum(v.response_time_histogram[14]), sum(v.response_time_histogram[15]),
+      sum(v.response_time_histogram[16]), sum(v.response_time_histogram[17]), sum(v.response_time_histogram[18]),
+      sum(v.response_time_histogram[19]), sum(v.response_time_histogram[20]), sum(v.response_time_histogram[21]),
+      sum(v.response_time_histogram[22]), sum(v.response_time_histogram[23]), sum(v.response_time_histogram[24])
+    ]::bigint[], 0.95)::numeric, 1) as p95_response_time_ms
+from private.llm_usage_daily_visible v
+group by v.day, v.model;
+comment on view public.llm_usage_daily is
+  'Calls, failures, cancellations, tokens, cost and response times per UTC day and requested model, from the rollups: every user''s for admins, the caller''s own for users';
+comment on column public.llm_usage_daily.day is 'UTC date of created_at';
+comment on column public.llm_usage_daily.cost_usd is
+  'Sum of the known costs in US dollars; calls with unknown cost are left out (NULL when no cost was known)';
+comment on column public.llm_usage_daily.p95_response_time_ms is
+  '95th percentile of response_time_ms, interpolated within the latency histogram''s buckets (public.llm_latency_bucket_bounds)';
+
+create view public.llm_usage_by_user
+with (security_invoker = true)
+as
+select v.user_id,
+  sum(v.calls) as calls,
+  coalesce(sum(v.calls) filter (where v.status = 'failed'), 0) as failures,
+  sum(v.prompt_tokens) as prompt_tokens,
+  sum(v.completion_tokens) as completion_tokens,
+  sum(v.total_tokens) as total_tokens,
+  case when sum(v.calls) > sum(v.cost_unknown_calls) then sum(v.cost_usd) end as cost_usd,
+  min(v.first_call_at) as first_call_at,
+  max(v.last_call_at) as last_call_at
+from (
+  select h.* from public.llm_usage_hourly h where (select private.llm_usage_sees_all())
+  union all
+  select h.* from public.llm_usage_hourly h
+  where not (select private.llm_usage_sees_all()) and h.user_id = (select auth.uid())::text
+) as v
+group by v.user_id;
+comment on view public.llm_usage_by_user is
+  'Calls, tokens and cost per user_id (NULL for calls without a user), from the rollups: every user for admins, the caller alone for users';
+
+create view public.llm_cost_hourly_by_model
+with (security_invoker = true)
+as
+select v.hour, v.model,
+  sum(v.calls) as calls,
+  coalesce(sum(v.calls) filter (where v.status = 'failed'), 0) as failures,
+  sum(v.prompt_tokens) as prompt_tokens,
+  sum(v.completion_tokens) as completion_tokens,
+  sum(v.total_tokens) as total_tokens,
+  case when sum(v.calls) > sum(v.cost_unknown_calls) then sum(v.cost_usd) end as cost_usd,
+  sum(v.cost_unknown_calls) as cost_unknown_calls
+from private.llm_usage_hourly_visible v
+group by v.hour, v.model;
+comment on view public.llm_cost_hourly_by_model is
+  'Calls, tokens and cost per UTC hour and requested model, from the rollups: every users for admins, the callers own for users';
+
+create view public.llm_cost_daily_by_model
+with (security_invoker = true)
+as
+select v.day, v.model,
+  sum(v.calls) as calls,
+  coalesce(sum(v.calls) filter (where v.status = 'failed'), 0) as failures,
+  sum(v.prompt_tokens) as prompt_tokens,
+  sum(v.completion_tokens) as completion_tokens,
+  sum(v.total_tokens) as total_tokens,
+  case when sum(v.calls) > sum(v.cost_unknown_calls) then sum(v.cost_usd) end as cost_usd,
+  sum(v.cost_unknown_calls) as cost_unknown_calls
+from private.llm_usage_daily_visible v
+group by v.day, v.model;
+comment on view public.llm_cost_daily_by_model is
+  'Calls, tokens and cost per UTC day and requested model, from the rollups: every users for admins, the callers own for users';
+
+create view public.llm_cost_hourly_by_function
+with (security_invoker = true)
+as
+select v.hour, v.edge_function,
+  sum(v.calls) as calls,
+  coalesce(sum(v.calls) filter (where v.status = 'failed'), 0) as failures,
+  sum(v.prompt_tokens) as prompt_tokens,
+  sum(v.completion_tokens) as completion_tokens,
+  sum(v.total_tokens) as total_tokens,
+  case when sum(v.calls) > sum(v.cost_unknown_calls) then sum(v.cost_usd) end as cost_usd,
+  sum(v.cost_unknown_calls) as cost_unknown_calls
+from private.llm_usage_hourly_visible v
+group by v.hour, v.edge_function;
+comment on view public.llm_cost_hourly_by_function is
+  'Calls, tokens and cost per UTC hour and Edge Function, from the rollups: every users for admins, the callers own for users';
+
+create view public.llm_cost_daily_by_function
+with (security_invoker = true)
+as
+select v.day, v.edge_function,
+  sum(v.calls) as calls,
+  coalesce(sum(v.calls) filter (where v.status = 'failed'), 0) as failures,
+  sum(v.prompt_tokens) as prompt_tokens,
+  sum(v.completion_tokens) as completion_tokens,
+  sum(v.total_tokens) as total_tokens,
+  case when sum(v.calls) > sum(v.cost_unknown_calls) then sum(v.cost_usd) end as cost_usd,
+  sum(v.cost_unknown_calls) as cost_unknown_calls
+from private.llm_usage_daily_visible v
+group by v.day, v.edge_function;
+comment on view public.llm_cost_daily_by_function is
+  'Calls, tokens and cost per UTC day and Edge Function, from the rollups: every users for admins, the callers own for users';
+
+revoke all on table
+  private.llm_usage_hourly_visible, private.llm_usage_daily_visible,
+  public.llm_usage_daily, public.llm_usage_by_user,
+  public.llm_cost_hourly_by_model, public.llm_cost_daily_by_model,
+  public.llm_cost_hourly_by_function, public.llm_cost_daily_by_function
+  from public, anon, authenticated, service_role;
+grant select on table
+  private.llm_usage_hourly_visible, private.llm_usage_daily_visible,
+  public.llm_usage_daily, public.llm_usage_by_user,
+  public.llm_cost_hourly_by_model, public.llm_cost_daily_by_model,
+  public.llm_cost_hourly_by_function, public.llm_cost_daily_by_function
+  to authenticated, service_role;
 
 -- Create the trigger and back-fill the rows already logged in one transaction, holding off
 -- writers meanwhile, so every row is counted exactly once (a DO block is one transaction even

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  COST_BY_MODEL_ROLLUP_SQL,
   COST_BY_MODEL_SQL,
   ERROR_ANALYSIS_SQL,
   RECENT_CALLS_SQL,
@@ -7,15 +8,14 @@ import {
 import { openTestDatabase } from "../harness/database.ts";
 
 const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
-const sqlBlocks = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
-// Found by what they hold, not by position: other sections of the README have SQL blocks too.
-const logQueries = sqlBlocks.find((block) => block.includes("-- Recent calls"))!;
-const replayStatement = sqlBlocks.find((block) => block.includes("jsonb_populate_record"))!;
+// The budget section's statements are run by tests/database/llm_limits_test.ts.
+const sqlBlocks = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1])
+  .filter((block) => !block.includes("llm_limits"));
 const normalise = (sql: string) =>
   sql.replace(/--.*$/gm, "").replace(/\s+/g, " ").replace(/;\s*$/, "").trim();
 
-Deno.test("the README's three queries are the ones deno task logs runs", () => {
-  const readmeQueries = logQueries.split(/;\s*\n/).map(normalise).filter(Boolean);
+Deno.test("the README's raw queries are the seed's three, as tools/log-queries.ts keeps them", () => {
+  const readmeQueries = sqlBlocks[0].split(/;\s*\n/).map(normalise).filter(Boolean);
   assert.deepEqual(readmeQueries, [
     normalise(RECENT_CALLS_SQL.replace("$1", "50")),
     normalise(COST_BY_MODEL_SQL.replace("$1::interval", "interval '24 hours'")),
@@ -23,12 +23,22 @@ Deno.test("the README's three queries are the ones deno task logs runs", () => {
   ]);
 });
 
+Deno.test("the README's fast cost query is the one deno task logs runs", () => {
+  const [costFromRollups] = sqlBlocks[1].split(/;\s*\n/).map(normalise);
+  assert.equal(
+    costFromRollups,
+    normalise(COST_BY_MODEL_ROLLUP_SQL.replace("$1::interval", "interval '24 hours'")),
+  );
+});
+
 Deno.test("the README's queries and its replay statement run on the migrated table", async () => {
   await using db = await openTestDatabase();
-  for (const query of logQueries.split(/;\s*\n/).filter((q) => normalise(q))) {
-    await db.query(query);
+  for (const block of sqlBlocks.slice(0, 2)) {
+    for (const query of block.split(/;\s*\n/).filter((q) => normalise(q))) {
+      await db.query(query);
+    }
   }
-  const replay = replayStatement.replace(
+  const replay = sqlBlocks.find((block) => block.includes(`<the "row" object`))!.replace(
     `'<the "row" object of that line>'`,
     `'{"id":"6f1c2a9e-8a53-4a51-9d0c-3a6c1e2b7f10","created_at":"2026-11-26T12:00:00Z","method_type":"chat_completion","model":"m","status":"failed","request_messages":[],"metadata":{}}'`,
   );
