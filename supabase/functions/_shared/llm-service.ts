@@ -189,7 +189,7 @@ export class LLMService {
     };
   }
 
-  /** Validates, checks the key and the budget, and starts the request; rejects (logged) before sending. */
+  /** Validates, checks key and budget, starts the request; rejects (logged) before sending. */
   async #send(
     call: CallStart,
     config: ServiceConfig,

@@ -151,8 +151,7 @@ function resolveBudget(
   prices: ModelPriceList,
 ): CallBudget {
   const limits = options.limits === false ? null : options.limits ?? {};
-  const source = limits?.source ??
-    (supabase && createSupabaseLimitsSource(supabase));
+  const source = limits?.source ?? (supabase && createSupabaseLimitsSource(supabase));
   const guard = limits && source ? new BudgetGuard({ ...limits, source, now: options.now }) : null;
   return new CallBudget({
     guard,
