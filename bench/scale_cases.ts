@@ -99,8 +99,10 @@ function viewSql(view: string): string {
 }
 
 function window(view: string, column: string, span: string, roles: ScaleRole[]): ScaleCase[] {
+  // A date minus an integer stays a date; minus an interval it becomes a timestamp, and the
+  // comparison could not use the index on day.
   const since = column === "day"
-    ? `(now() at time zone 'UTC')::date - interval '${span}'`
+    ? `(now() at time zone 'UTC')::date - ${parseInt(span)}`
     : `now() - interval '${span}'`;
   return roles.map((role) => ({
     name: `${view}, last ${span}`,

@@ -5,14 +5,17 @@
 --   llm_usage_hourly             UTC hour x edge_function, model, user_id, status, method_type
 --   llm_usage_hourly_all_users   UTC hour x edge_function, model, status, method_type (admins)
 --   llm_usage_daily_all_users    UTC day  x edge_function, model, status, method_type (admins)
--- Each holds sums (calls, tokens of each kind, known cost and the number of calls of unknown
--- cost, response time and time-to-first-token sums and counts), two latency histograms over the
--- buckets of public.llm_latency_bucket_bounds(), and the first and last created_at.
+--   llm_usage_daily_by_model     UTC day  x model (admins; what llm_usage_daily shows them)
+--   llm_usage_user_totals        user_id, all time (per-user totals, no latency)
+-- The first three hold sums (calls, tokens of each kind, known cost and the number of calls of
+-- unknown cost, response time and time-to-first-token sums and counts), two latency histograms
+-- over the buckets of public.llm_latency_bucket_bounds(), and the first and last created_at; the
+-- last two hold only what their view shows (llm_usage_daily, llm_usage_by_user).
 --
 -- Maintenance: one statement-level AFTER INSERT trigger on public.llm_call_logs reads the
 -- statement's transition table (the rows actually inserted: rows skipped by ON CONFLICT DO
 -- NOTHING are not in it) and upserts each rollup once per statement, so a batch of 250 rows
--- costs three upserts, not 250. Rollups count calls as they were inserted: they are not changed
+-- costs five upserts, not 250. Rollups count calls as they were inserted: they are not changed
 -- by updates or deletes of raw rows, nor by retention, which drops or archives whole months of
 -- raw rows while their rollups stay (cost history is what people keep; see docs/retention.md).
 --
@@ -172,6 +175,48 @@ create table public.llm_usage_daily_all_users (
 with (fillfactor = 70);
 alter table public.llm_usage_daily_all_users drop column hour;
 
+-- llm_usage_daily's rows for admins, stored as they are shown, so that `limit 50` reads 50 rows
+-- instead of aggregating every day first (the planner does not carry a limit into a view's
+-- aggregation).
+create table public.llm_usage_daily_by_model (
+  day date not null,
+  model text not null,
+  calls bigint not null default 0,
+  failed_calls bigint not null default 0,
+  cancelled_calls bigint not null default 0,
+  prompt_tokens bigint not null default 0,
+  completion_tokens bigint not null default 0,
+  total_tokens bigint not null default 0,
+  cost_usd numeric not null default 0,
+  cost_unknown_calls bigint not null default 0,
+  response_time_ms_sum bigint not null default 0,
+  response_time_count bigint not null default 0,
+  response_time_histogram bigint[] not null default array_fill(0::bigint, array[24]),
+  constraint llm_usage_daily_by_model_key unique (day, model)
+)
+with (fillfactor = 70);
+
+-- Per-user totals over all time, without latency: at 10,000 users llm_usage_hourly has about one
+-- row per call, so llm_usage_by_user reads these instead, one row per user, with nothing left to
+-- aggregate (an admin's `limit 50` reads 50 rows).
+create table public.llm_usage_user_totals (
+  user_id text,
+  calls bigint not null default 0,
+  failed_calls bigint not null default 0,
+  cancelled_calls bigint not null default 0,
+  prompt_tokens bigint not null default 0,
+  completion_tokens bigint not null default 0,
+  total_tokens bigint not null default 0,
+  cached_tokens bigint not null default 0,
+  reasoning_tokens bigint not null default 0,
+  cost_usd numeric not null default 0,
+  cost_unknown_calls bigint not null default 0,
+  first_call_at timestamptz,
+  last_call_at timestamptz,
+  constraint llm_usage_user_totals_key unique nulls not distinct (user_id)
+)
+with (fillfactor = 70);
+
 comment on table public.llm_usage_hourly is
   'Calls of public.llm_call_logs summed per UTC hour of created_at and edge_function, model, user_id, status, method_type; maintained on insert, kept when raw rows are retired. Users read their own rows, admins all';
 comment on table public.llm_usage_hourly_all_users is
@@ -197,6 +242,10 @@ comment on column public.llm_usage_hourly.ttft_histogram is
 comment on column public.llm_usage_hourly.first_call_at is 'Earliest created_at summed here';
 comment on column public.llm_usage_hourly.last_call_at is 'Latest created_at summed here';
 comment on column public.llm_usage_daily_all_users.day is 'UTC date of created_at';
+comment on table public.llm_usage_daily_by_model is
+  'Calls, failures, tokens, cost and response times per UTC day and requested model, all users: the rows public.llm_usage_daily shows admins; admins and service_role only';
+comment on table public.llm_usage_user_totals is
+  'Calls, tokens and cost per user_id over all time (no latency), for llm_usage_by_user; users read their own row, admins all';
 
 -- Access ---------------------------------------------------------------------------------------
 -- The same rule as the logs: users read rows whose user_id is theirs, admins (app_metadata, which
@@ -224,6 +273,8 @@ comment on policy llm_call_logs_select_own_or_admin on public.llm_call_logs is
 alter table public.llm_usage_hourly enable row level security;
 alter table public.llm_usage_hourly_all_users enable row level security;
 alter table public.llm_usage_daily_all_users enable row level security;
+alter table public.llm_usage_daily_by_model enable row level security;
+alter table public.llm_usage_user_totals enable row level security;
 
 create policy llm_usage_hourly_select_own_or_admin
   on public.llm_usage_hourly
@@ -235,6 +286,19 @@ create policy llm_usage_hourly_select_own_or_admin
     or (select ((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin')
   );
 comment on policy llm_usage_hourly_select_own_or_admin on public.llm_usage_hourly is
+  'Signed-in users read rows whose user_id is their auth.uid(); admins (JWT app_metadata.role = admin) read all rows';
+
+create policy llm_usage_user_totals_select_own_or_admin
+  on public.llm_usage_user_totals
+  as permissive
+  for select
+  to authenticated
+  using (
+    user_id = (select auth.uid())::text
+    or (select ((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin')
+  );
+comment on policy llm_usage_user_totals_select_own_or_admin
+  on public.llm_usage_user_totals is
   'Signed-in users read rows whose user_id is their auth.uid(); admins (JWT app_metadata.role = admin) read all rows';
 
 create policy llm_usage_hourly_all_users_select_admin
@@ -255,13 +319,24 @@ create policy llm_usage_daily_all_users_select_admin
 comment on policy llm_usage_daily_all_users_select_admin on public.llm_usage_daily_all_users is
   'Only admins (JWT app_metadata.role = admin) read everyone''s totals';
 
+create policy llm_usage_daily_by_model_select_admin
+  on public.llm_usage_daily_by_model
+  as permissive
+  for select
+  to authenticated
+  using ((select ((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin'));
+comment on policy llm_usage_daily_by_model_select_admin on public.llm_usage_daily_by_model is
+  'Only admins (JWT app_metadata.role = admin) read everyone''s totals';
+
 revoke all on table
   public.llm_usage_hourly, public.llm_usage_hourly_all_users,
-  public.llm_usage_daily_all_users
+  public.llm_usage_daily_all_users, public.llm_usage_daily_by_model,
+  public.llm_usage_user_totals
   from public, anon, authenticated, service_role;
 grant select on table
   public.llm_usage_hourly, public.llm_usage_hourly_all_users,
-  public.llm_usage_daily_all_users
+  public.llm_usage_daily_all_users, public.llm_usage_daily_by_model,
+  public.llm_usage_user_totals
   to authenticated, service_role;
 
 revoke execute on function
@@ -277,7 +352,7 @@ grant execute on function
 
 -- Maintenance ----------------------------------------------------------------------------------
 -- One statement per batch. The inserted rows are grouped once per user and hour (g); the
--- all-users hour (a) and day rollups are sums of g's rows.
+-- all-users hour (a) and day rollups and the per-user totals are sums of g's rows.
 -- Upserts read their input in key order, so concurrent writers lock rollup rows in the same order
 -- and cannot deadlock each other.
 
@@ -515,45 +590,181 @@ begin
       ],
       first_call_at = least(h.first_call_at, excluded.first_call_at),
       last_call_at = greatest(h.last_call_at, excluded.last_call_at)
+  ),
+  daily_all_users as (
+    insert into public.llm_usage_daily_all_users as h (
+      day, edge_function, model, status, method_type, calls, prompt_tokens, completion_tokens,
+      total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls,
+      response_time_ms_sum, response_time_count, ttft_ms_sum, ttft_count,
+      response_time_histogram, ttft_histogram, first_call_at, last_call_at
+    )
+    select (hour at time zone 'UTC')::date as day, edge_function, model, status, method_type,
+      sum(calls) as calls, sum(prompt_tokens) as prompt_tokens,
+      sum(completion_tokens) as completion_tokens, sum(total_tokens) as total_tokens,
+      sum(cached_tokens) as cached_tokens, sum(reasoning_tokens) as reasoning_tokens,
+      sum(cost_usd) as cost_usd, sum(cost_unknown_calls) as cost_unknown_calls,
+      sum(response_time_ms_sum) as response_time_ms_sum,
+      sum(response_time_count) as response_time_count,
+      sum(ttft_ms_sum) as ttft_ms_sum, sum(ttft_count) as ttft_count,
+      array[
+        sum(response_time_histogram[1]), sum(response_time_histogram[2]), sum(response_time_histogram[3]),
+        sum(response_time_histogram[4]), sum(response_time_histogram[5]), sum(response_time_histogram[6]),
+        sum(response_time_histogram[7]), sum(response_time_histogram[8]), sum(response_time_histogram[9]),
+        sum(response_time_histogram[10]), sum(response_time_histogram[11]), sum(response_time_histogram[12]),
+        sum(response_time_histogram[13]), sum(response_time_histogram[14]), sum(response_time_histogram[15]),
+        sum(response_time_histogram[16]), sum(response_time_histogram[17]), sum(response_time_histogram[18]),
+        sum(response_time_histogram[19]), sum(response_time_histogram[20]), sum(response_time_histogram[21]),
+        sum(response_time_histogram[22]), sum(response_time_histogram[23]), sum(response_time_histogram[24])
+      ] as response_time_histogram,
+      array[
+        sum(ttft_histogram[1]), sum(ttft_histogram[2]), sum(ttft_histogram[3]), sum(ttft_histogram[4]),
+        sum(ttft_histogram[5]), sum(ttft_histogram[6]), sum(ttft_histogram[7]), sum(ttft_histogram[8]),
+        sum(ttft_histogram[9]), sum(ttft_histogram[10]), sum(ttft_histogram[11]), sum(ttft_histogram[12]),
+        sum(ttft_histogram[13]), sum(ttft_histogram[14]), sum(ttft_histogram[15]), sum(ttft_histogram[16]),
+        sum(ttft_histogram[17]), sum(ttft_histogram[18]), sum(ttft_histogram[19]), sum(ttft_histogram[20]),
+        sum(ttft_histogram[21]), sum(ttft_histogram[22]), sum(ttft_histogram[23]), sum(ttft_histogram[24])
+      ] as ttft_histogram,
+      min(first_call_at) as first_call_at, max(last_call_at) as last_call_at
+    from a
+    group by day, model, edge_function, status, method_type
+    order by day, model, edge_function, status, method_type
+    on conflict (day, model, edge_function, status, method_type) do update set
+      calls = h.calls + excluded.calls,
+      prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
+      completion_tokens = h.completion_tokens + excluded.completion_tokens,
+      total_tokens = h.total_tokens + excluded.total_tokens,
+      cached_tokens = h.cached_tokens + excluded.cached_tokens,
+      reasoning_tokens = h.reasoning_tokens + excluded.reasoning_tokens,
+      cost_usd = h.cost_usd + excluded.cost_usd,
+      cost_unknown_calls = h.cost_unknown_calls + excluded.cost_unknown_calls,
+      response_time_ms_sum = h.response_time_ms_sum + excluded.response_time_ms_sum,
+      response_time_count = h.response_time_count + excluded.response_time_count,
+      ttft_ms_sum = h.ttft_ms_sum + excluded.ttft_ms_sum,
+      ttft_count = h.ttft_count + excluded.ttft_count,
+      -- Elementwise sums written out: about 4 times faster than a function call per row.
+      response_time_histogram = array[
+        h.response_time_histogram[1] + excluded.response_time_histogram[1],
+        h.response_time_histogram[2] + excluded.response_time_histogram[2],
+        h.response_time_histogram[3] + excluded.response_time_histogram[3],
+        h.response_time_histogram[4] + excluded.response_time_histogram[4],
+        h.response_time_histogram[5] + excluded.response_time_histogram[5],
+        h.response_time_histogram[6] + excluded.response_time_histogram[6],
+        h.response_time_histogram[7] + excluded.response_time_histogram[7],
+        h.response_time_histogram[8] + excluded.response_time_histogram[8],
+        h.response_time_histogram[9] + excluded.response_time_histogram[9],
+        h.response_time_histogram[10] + excluded.response_time_histogram[10],
+        h.response_time_histogram[11] + excluded.response_time_histogram[11],
+        h.response_time_histogram[12] + excluded.response_time_histogram[12],
+        h.response_time_histogram[13] + excluded.response_time_histogram[13],
+        h.response_time_histogram[14] + excluded.response_time_histogram[14],
+        h.response_time_histogram[15] + excluded.response_time_histogram[15],
+        h.response_time_histogram[16] + excluded.response_time_histogram[16],
+        h.response_time_histogram[17] + excluded.response_time_histogram[17],
+        h.response_time_histogram[18] + excluded.response_time_histogram[18],
+        h.response_time_histogram[19] + excluded.response_time_histogram[19],
+        h.response_time_histogram[20] + excluded.response_time_histogram[20],
+        h.response_time_histogram[21] + excluded.response_time_histogram[21],
+        h.response_time_histogram[22] + excluded.response_time_histogram[22],
+        h.response_time_histogram[23] + excluded.response_time_histogram[23],
+        h.response_time_histogram[24] + excluded.response_time_histogram[24]
+      ],
+      ttft_histogram = array[
+        h.ttft_histogram[1] + excluded.ttft_histogram[1], h.ttft_histogram[2] + excluded.ttft_histogram[2],
+        h.ttft_histogram[3] + excluded.ttft_histogram[3], h.ttft_histogram[4] + excluded.ttft_histogram[4],
+        h.ttft_histogram[5] + excluded.ttft_histogram[5], h.ttft_histogram[6] + excluded.ttft_histogram[6],
+        h.ttft_histogram[7] + excluded.ttft_histogram[7], h.ttft_histogram[8] + excluded.ttft_histogram[8],
+        h.ttft_histogram[9] + excluded.ttft_histogram[9], h.ttft_histogram[10] + excluded.ttft_histogram[10],
+        h.ttft_histogram[11] + excluded.ttft_histogram[11], h.ttft_histogram[12] + excluded.ttft_histogram[12],
+        h.ttft_histogram[13] + excluded.ttft_histogram[13], h.ttft_histogram[14] + excluded.ttft_histogram[14],
+        h.ttft_histogram[15] + excluded.ttft_histogram[15], h.ttft_histogram[16] + excluded.ttft_histogram[16],
+        h.ttft_histogram[17] + excluded.ttft_histogram[17], h.ttft_histogram[18] + excluded.ttft_histogram[18],
+        h.ttft_histogram[19] + excluded.ttft_histogram[19], h.ttft_histogram[20] + excluded.ttft_histogram[20],
+        h.ttft_histogram[21] + excluded.ttft_histogram[21], h.ttft_histogram[22] + excluded.ttft_histogram[22],
+        h.ttft_histogram[23] + excluded.ttft_histogram[23], h.ttft_histogram[24] + excluded.ttft_histogram[24]
+      ],
+      first_call_at = least(h.first_call_at, excluded.first_call_at),
+      last_call_at = greatest(h.last_call_at, excluded.last_call_at)
+  ),
+  daily_by_model as (
+    insert into public.llm_usage_daily_by_model as h (
+      day, model, calls, failed_calls, cancelled_calls, prompt_tokens, completion_tokens,
+      total_tokens, cost_usd, cost_unknown_calls, response_time_ms_sum, response_time_count,
+      response_time_histogram
+    )
+    select (hour at time zone 'UTC')::date as day, model, sum(calls),
+      coalesce(sum(calls) filter (where status = 'failed'), 0),
+      coalesce(sum(calls) filter (where status = 'cancelled'), 0),
+      sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), sum(cost_usd),
+      sum(cost_unknown_calls), sum(response_time_ms_sum), sum(response_time_count),
+      array[
+        sum(response_time_histogram[1]), sum(response_time_histogram[2]), sum(response_time_histogram[3]),
+        sum(response_time_histogram[4]), sum(response_time_histogram[5]), sum(response_time_histogram[6]),
+        sum(response_time_histogram[7]), sum(response_time_histogram[8]), sum(response_time_histogram[9]),
+        sum(response_time_histogram[10]), sum(response_time_histogram[11]), sum(response_time_histogram[12]),
+        sum(response_time_histogram[13]), sum(response_time_histogram[14]), sum(response_time_histogram[15]),
+        sum(response_time_histogram[16]), sum(response_time_histogram[17]), sum(response_time_histogram[18]),
+        sum(response_time_histogram[19]), sum(response_time_histogram[20]), sum(response_time_histogram[21]),
+        sum(response_time_histogram[22]), sum(response_time_histogram[23]), sum(response_time_histogram[24])
+      ]
+    from a
+    group by 1, 2
+    order by 1, 2
+    on conflict (day, model) do update set
+      calls = h.calls + excluded.calls,
+      failed_calls = h.failed_calls + excluded.failed_calls,
+      cancelled_calls = h.cancelled_calls + excluded.cancelled_calls,
+      prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
+      completion_tokens = h.completion_tokens + excluded.completion_tokens,
+      total_tokens = h.total_tokens + excluded.total_tokens,
+      cost_usd = h.cost_usd + excluded.cost_usd,
+      cost_unknown_calls = h.cost_unknown_calls + excluded.cost_unknown_calls,
+      response_time_ms_sum = h.response_time_ms_sum + excluded.response_time_ms_sum,
+      response_time_count = h.response_time_count + excluded.response_time_count,
+      response_time_histogram = array[
+        h.response_time_histogram[1] + excluded.response_time_histogram[1],
+        h.response_time_histogram[2] + excluded.response_time_histogram[2],
+        h.response_time_histogram[3] + excluded.response_time_histogram[3],
+        h.response_time_histogram[4] + excluded.response_time_histogram[4],
+        h.response_time_histogram[5] + excluded.response_time_histogram[5],
+        h.response_time_histogram[6] + excluded.response_time_histogram[6],
+        h.response_time_histogram[7] + excluded.response_time_histogram[7],
+        h.response_time_histogram[8] + excluded.response_time_histogram[8],
+        h.response_time_histogram[9] + excluded.response_time_histogram[9],
+        h.response_time_histogram[10] + excluded.response_time_histogram[10],
+        h.response_time_histogram[11] + excluded.response_time_histogram[11],
+        h.response_time_histogram[12] + excluded.response_time_histogram[12],
+        h.response_time_histogram[13] + excluded.response_time_histogram[13],
+        h.response_time_histogram[14] + excluded.response_time_histogram[14],
+        h.response_time_histogram[15] + excluded.response_time_histogram[15],
+        h.response_time_histogram[16] + excluded.response_time_histogram[16],
+        h.response_time_histogram[17] + excluded.response_time_histogram[17],
+        h.response_time_histogram[18] + excluded.response_time_histogram[18],
+        h.response_time_histogram[19] + excluded.response_time_histogram[19],
+        h.response_time_histogram[20] + excluded.response_time_histogram[20],
+        h.response_time_histogram[21] + excluded.response_time_histogram[21],
+        h.response_time_histogram[22] + excluded.response_time_histogram[22],
+        h.response_time_histogram[23] + excluded.response_time_histogram[23],
+        h.response_time_histogram[24] + excluded.response_time_histogram[24]
+      ]
   )
-  insert into public.llm_usage_daily_all_users as h (
-    day, edge_function, model, status, method_type, calls, prompt_tokens, completion_tokens,
-    total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls,
-    response_time_ms_sum, response_time_count, ttft_ms_sum, ttft_count,
-    response_time_histogram, ttft_histogram, first_call_at, last_call_at
+  insert into public.llm_usage_user_totals as h (
+    user_id, calls, failed_calls, cancelled_calls, prompt_tokens, completion_tokens,
+    total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls, first_call_at,
+    last_call_at
   )
-  select (hour at time zone 'UTC')::date as day, edge_function, model, status, method_type,
-    sum(calls) as calls, sum(prompt_tokens) as prompt_tokens,
-    sum(completion_tokens) as completion_tokens, sum(total_tokens) as total_tokens,
-    sum(cached_tokens) as cached_tokens, sum(reasoning_tokens) as reasoning_tokens,
-    sum(cost_usd) as cost_usd, sum(cost_unknown_calls) as cost_unknown_calls,
-    sum(response_time_ms_sum) as response_time_ms_sum,
-    sum(response_time_count) as response_time_count,
-    sum(ttft_ms_sum) as ttft_ms_sum, sum(ttft_count) as ttft_count,
-    array[
-      sum(response_time_histogram[1]), sum(response_time_histogram[2]), sum(response_time_histogram[3]),
-      sum(response_time_histogram[4]), sum(response_time_histogram[5]), sum(response_time_histogram[6]),
-      sum(response_time_histogram[7]), sum(response_time_histogram[8]), sum(response_time_histogram[9]),
-      sum(response_time_histogram[10]), sum(response_time_histogram[11]), sum(response_time_histogram[12]),
-      sum(response_time_histogram[13]), sum(response_time_histogram[14]), sum(response_time_histogram[15]),
-      sum(response_time_histogram[16]), sum(response_time_histogram[17]), sum(response_time_histogram[18]),
-      sum(response_time_histogram[19]), sum(response_time_histogram[20]), sum(response_time_histogram[21]),
-      sum(response_time_histogram[22]), sum(response_time_histogram[23]), sum(response_time_histogram[24])
-    ] as response_time_histogram,
-    array[
-      sum(ttft_histogram[1]), sum(ttft_histogram[2]), sum(ttft_histogram[3]), sum(ttft_histogram[4]),
-      sum(ttft_histogram[5]), sum(ttft_histogram[6]), sum(ttft_histogram[7]), sum(ttft_histogram[8]),
-      sum(ttft_histogram[9]), sum(ttft_histogram[10]), sum(ttft_histogram[11]), sum(ttft_histogram[12]),
-      sum(ttft_histogram[13]), sum(ttft_histogram[14]), sum(ttft_histogram[15]), sum(ttft_histogram[16]),
-      sum(ttft_histogram[17]), sum(ttft_histogram[18]), sum(ttft_histogram[19]), sum(ttft_histogram[20]),
-      sum(ttft_histogram[21]), sum(ttft_histogram[22]), sum(ttft_histogram[23]), sum(ttft_histogram[24])
-    ] as ttft_histogram,
-    min(first_call_at) as first_call_at, max(last_call_at) as last_call_at
-  from a
-  group by day, model, edge_function, status, method_type
-  order by day, model, edge_function, status, method_type
-  on conflict (day, model, edge_function, status, method_type) do update set
+  select user_id, sum(calls),
+    coalesce(sum(calls) filter (where status = 'failed'), 0),
+    coalesce(sum(calls) filter (where status = 'cancelled'), 0),
+    sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), sum(cached_tokens),
+    sum(reasoning_tokens), sum(cost_usd), sum(cost_unknown_calls), min(first_call_at),
+    max(last_call_at)
+  from g
+  group by user_id
+  order by user_id
+  on conflict (user_id) do update set
     calls = h.calls + excluded.calls,
+    failed_calls = h.failed_calls + excluded.failed_calls,
+    cancelled_calls = h.cancelled_calls + excluded.cancelled_calls,
     prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
     completion_tokens = h.completion_tokens + excluded.completion_tokens,
     total_tokens = h.total_tokens + excluded.total_tokens,
@@ -561,51 +772,6 @@ begin
     reasoning_tokens = h.reasoning_tokens + excluded.reasoning_tokens,
     cost_usd = h.cost_usd + excluded.cost_usd,
     cost_unknown_calls = h.cost_unknown_calls + excluded.cost_unknown_calls,
-    response_time_ms_sum = h.response_time_ms_sum + excluded.response_time_ms_sum,
-    response_time_count = h.response_time_count + excluded.response_time_count,
-    ttft_ms_sum = h.ttft_ms_sum + excluded.ttft_ms_sum,
-    ttft_count = h.ttft_count + excluded.ttft_count,
-    -- Elementwise sums written out: about 4 times faster than a function call per row.
-    response_time_histogram = array[
-      h.response_time_histogram[1] + excluded.response_time_histogram[1],
-      h.response_time_histogram[2] + excluded.response_time_histogram[2],
-      h.response_time_histogram[3] + excluded.response_time_histogram[3],
-      h.response_time_histogram[4] + excluded.response_time_histogram[4],
-      h.response_time_histogram[5] + excluded.response_time_histogram[5],
-      h.response_time_histogram[6] + excluded.response_time_histogram[6],
-      h.response_time_histogram[7] + excluded.response_time_histogram[7],
-      h.response_time_histogram[8] + excluded.response_time_histogram[8],
-      h.response_time_histogram[9] + excluded.response_time_histogram[9],
-      h.response_time_histogram[10] + excluded.response_time_histogram[10],
-      h.response_time_histogram[11] + excluded.response_time_histogram[11],
-      h.response_time_histogram[12] + excluded.response_time_histogram[12],
-      h.response_time_histogram[13] + excluded.response_time_histogram[13],
-      h.response_time_histogram[14] + excluded.response_time_histogram[14],
-      h.response_time_histogram[15] + excluded.response_time_histogram[15],
-      h.response_time_histogram[16] + excluded.response_time_histogram[16],
-      h.response_time_histogram[17] + excluded.response_time_histogram[17],
-      h.response_time_histogram[18] + excluded.response_time_histogram[18],
-      h.response_time_histogram[19] + excluded.response_time_histogram[19],
-      h.response_time_histogram[20] + excluded.response_time_histogram[20],
-      h.response_time_histogram[21] + excluded.response_time_histogram[21],
-      h.response_time_histogram[22] + excluded.response_time_histogram[22],
-      h.response_time_histogram[23] + excluded.response_time_histogram[23],
-      h.response_time_histogram[24] + excluded.response_time_histogram[24]
-    ],
-    ttft_histogram = array[
-      h.ttft_histogram[1] + excluded.ttft_histogram[1], h.ttft_histogram[2] + excluded.ttft_histogram[2],
-      h.ttft_histogram[3] + excluded.ttft_histogram[3], h.ttft_histogram[4] + excluded.ttft_histogram[4],
-      h.ttft_histogram[5] + excluded.ttft_histogram[5], h.ttft_histogram[6] + excluded.ttft_histogram[6],
-      h.ttft_histogram[7] + excluded.ttft_histogram[7], h.ttft_histogram[8] + excluded.ttft_histogram[8],
-      h.ttft_histogram[9] + excluded.ttft_histogram[9], h.ttft_histogram[10] + excluded.ttft_histogram[10],
-      h.ttft_histogram[11] + excluded.ttft_histogram[11], h.ttft_histogram[12] + excluded.ttft_histogram[12],
-      h.ttft_histogram[13] + excluded.ttft_histogram[13], h.ttft_histogram[14] + excluded.ttft_histogram[14],
-      h.ttft_histogram[15] + excluded.ttft_histogram[15], h.ttft_histogram[16] + excluded.ttft_histogram[16],
-      h.ttft_histogram[17] + excluded.ttft_histogram[17], h.ttft_histogram[18] + excluded.ttft_histogram[18],
-      h.ttft_histogram[19] + excluded.ttft_histogram[19], h.ttft_histogram[20] + excluded.ttft_histogram[20],
-      h.ttft_histogram[21] + excluded.ttft_histogram[21], h.ttft_histogram[22] + excluded.ttft_histogram[22],
-      h.ttft_histogram[23] + excluded.ttft_histogram[23], h.ttft_histogram[24] + excluded.ttft_histogram[24]
-    ],
     first_call_at = least(h.first_call_at, excluded.first_call_at),
     last_call_at = greatest(h.last_call_at, excluded.last_call_at);
   return null;
@@ -690,10 +856,22 @@ comment on view private.llm_usage_daily_visible is
 drop view public.llm_usage_daily;
 drop view public.llm_usage_by_user;
 
+-- Admins read llm_usage_daily_by_model as it is stored (a `limit 50` reads 50 rows); a user's
+-- branch sums their own hours, read from their index range.
 create view public.llm_usage_daily
 with (security_invoker = true)
 as
-select v.day, v.model,
+select v.day, v.model, v.calls, v.failed_calls as failures, v.cancelled_calls as cancellations,
+  v.prompt_tokens, v.completion_tokens, v.total_tokens,
+  case when v.calls > v.cost_unknown_calls then v.cost_usd end as cost_usd,
+  round(v.response_time_ms_sum::numeric / nullif(v.response_time_count, 0), 1)
+    as avg_response_time_ms,
+  round(public.llm_latency_percentile(v.response_time_histogram, 0.95)::numeric, 1)
+    as p95_response_time_ms
+from public.llm_usage_daily_by_model v
+where (select private.llm_usage_sees_all())
+union all
+select (v.hour at time zone 'UTC')::date, v.model,
   sum(v.calls) as calls,
   coalesce(sum(v.calls) filter (where v.status = 'failed'), 0) as failures,
   coalesce(sum(v.calls) filter (where v.status = 'cancelled'), 0) as cancellations,
@@ -713,8 +891,9 @@ select v.day, v.model,
       sum(v.response_time_histogram[19]), sum(v.response_time_histogram[20]), sum(v.response_time_histogram[21]),
       sum(v.response_time_histogram[22]), sum(v.response_time_histogram[23]), sum(v.response_time_histogram[24])
     ]::bigint[], 0.95)::numeric, 1) as p95_response_time_ms
-from private.llm_usage_daily_visible v
-group by v.day, v.model;
+from public.llm_usage_hourly v
+where not (select private.llm_usage_sees_all()) and v.user_id = (select auth.uid())::text
+group by 1, 2;
 comment on view public.llm_usage_daily is
   'Calls, failures, cancellations, tokens, cost and response times per UTC day and requested model, from the rollups: every user''s for admins, the caller''s own for users';
 comment on column public.llm_usage_daily.day is 'UTC date of created_at';
@@ -726,22 +905,21 @@ comment on column public.llm_usage_daily.p95_response_time_ms is
 create view public.llm_usage_by_user
 with (security_invoker = true)
 as
-select v.user_id,
-  sum(v.calls) as calls,
-  coalesce(sum(v.calls) filter (where v.status = 'failed'), 0) as failures,
-  sum(v.prompt_tokens) as prompt_tokens,
-  sum(v.completion_tokens) as completion_tokens,
-  sum(v.total_tokens) as total_tokens,
-  case when sum(v.calls) > sum(v.cost_unknown_calls) then sum(v.cost_usd) end as cost_usd,
-  min(v.first_call_at) as first_call_at,
-  max(v.last_call_at) as last_call_at
-from (
-  select h.* from public.llm_usage_hourly h where (select private.llm_usage_sees_all())
-  union all
-  select h.* from public.llm_usage_hourly h
-  where not (select private.llm_usage_sees_all()) and h.user_id = (select auth.uid())::text
-) as v
-group by v.user_id;
+select
+  v.user_id, v.calls, v.failed_calls as failures, v.prompt_tokens, v.completion_tokens,
+  v.total_tokens,
+  case when v.calls > v.cost_unknown_calls then v.cost_usd end as cost_usd,
+  v.first_call_at, v.last_call_at
+from public.llm_usage_user_totals v
+where (select private.llm_usage_sees_all())
+union all
+select
+  v.user_id, v.calls, v.failed_calls as failures, v.prompt_tokens, v.completion_tokens,
+  v.total_tokens,
+  case when v.calls > v.cost_unknown_calls then v.cost_usd end as cost_usd,
+  v.first_call_at, v.last_call_at
+from public.llm_usage_user_totals v
+where not (select private.llm_usage_sees_all()) and v.user_id = (select auth.uid())::text;
 comment on view public.llm_usage_by_user is
   'Calls, tokens and cost per user_id (NULL for calls without a user), from the rollups: every user for admins, the caller alone for users';
 

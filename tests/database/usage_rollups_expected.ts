@@ -94,6 +94,54 @@ union all
 select '${grain.table}.${column}', 'extra', to_jsonb(d) from (table rolled except all table raw) as d`;
 }
 
+const USER_TOTALS_SQL = `
+with raw as (
+  select user_id, count(*) as calls,
+    count(*) filter (where status = 'failed') as failed_calls,
+    count(*) filter (where status = 'cancelled') as cancelled_calls,
+    coalesce(sum(prompt_tokens), 0) as prompt_tokens,
+    coalesce(sum(completion_tokens), 0) as completion_tokens,
+    coalesce(sum(total_tokens), 0) as total_tokens,
+    coalesce(sum(cached_tokens), 0) as cached_tokens,
+    coalesce(sum(reasoning_tokens), 0) as reasoning_tokens,
+    coalesce(sum(cost_usd), 0) as cost_usd,
+    count(*) filter (where cost_usd is null) as cost_unknown_calls,
+    min(created_at) as first_call_at, max(created_at) as last_call_at
+  from public.llm_call_logs group by 1
+), rolled as (
+  select user_id, calls, failed_calls, cancelled_calls, prompt_tokens, completion_tokens,
+    total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls, first_call_at,
+    last_call_at
+  from public.llm_usage_user_totals
+)
+select 'llm_usage_user_totals' as rollup, 'missing' as side, to_jsonb(d) as row
+from (table raw except all table rolled) as d
+union all
+select 'llm_usage_user_totals', 'extra', to_jsonb(d) from (table rolled except all table raw) as d`;
+
+const DAILY_BY_MODEL_SQL = `
+with raw as (
+  select (created_at at time zone 'UTC')::date as day, model, count(*) as calls,
+    count(*) filter (where status = 'failed') as failed_calls,
+    count(*) filter (where status = 'cancelled') as cancelled_calls,
+    coalesce(sum(prompt_tokens), 0) as prompt_tokens,
+    coalesce(sum(completion_tokens), 0) as completion_tokens,
+    coalesce(sum(total_tokens), 0) as total_tokens,
+    coalesce(sum(cost_usd), 0) as cost_usd,
+    count(*) filter (where cost_usd is null) as cost_unknown_calls,
+    coalesce(sum(response_time_ms), 0) as response_time_ms_sum,
+    count(response_time_ms) as response_time_count
+  from public.llm_call_logs l group by 1, 2
+), rolled as (
+  select day, model, calls, failed_calls, cancelled_calls, prompt_tokens, completion_tokens,
+    total_tokens, cost_usd, cost_unknown_calls, response_time_ms_sum, response_time_count
+  from public.llm_usage_daily_by_model
+)
+select 'llm_usage_daily_by_model' as rollup, 'missing' as side, to_jsonb(d) as row
+from (table raw except all table rolled) as d
+union all
+select 'llm_usage_daily_by_model', 'extra', to_jsonb(d) from (table rolled except all table raw) as d`;
+
 /**
  * Rows where a rollup table differs from the aggregate of the raw rows (an empty list when they
  * agree). Run it as postgres: it reads every row.
@@ -112,5 +160,16 @@ export async function rollupMismatches(db: Queryable): Promise<Record<string, un
     );
     found.push(...await db.query(histogramSql(grain, "ttft_histogram", "time_to_first_token_ms")));
   }
+  found.push(...await db.query(USER_TOTALS_SQL));
+  found.push(...await db.query(DAILY_BY_MODEL_SQL));
+  const byModel: Grain = {
+    table: "llm_usage_daily_by_model",
+    time: "day",
+    timeFromRaw: "(created_at at time zone 'UTC')::date",
+    dimensions: ["model"],
+  };
+  found.push(
+    ...await db.query(histogramSql(byModel, "response_time_histogram", "response_time_ms")),
+  );
   return found;
 }

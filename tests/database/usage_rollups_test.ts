@@ -123,7 +123,15 @@ Deno.test("a user reads only their own rollup rows; admins read all; anon nothin
   assert.deepEqual(own.map((r) => r.user_id), [alice]);
   const everyone = await db.asUser(adminClaims, (q) => users(q, "llm_usage_hourly"));
   assert.equal(everyone.length, 4);
-  for (const table of ["llm_usage_hourly_all_users", "llm_usage_daily_all_users"]) {
+  const totals = await db.asUser({ sub: alice }, (q) => users(q, "llm_usage_user_totals"));
+  assert.deepEqual(totals.map((r) => r.user_id), [alice]);
+  for (
+    const table of [
+      "llm_usage_hourly_all_users",
+      "llm_usage_daily_all_users",
+      "llm_usage_daily_by_model",
+    ]
+  ) {
     const rows = await db.asUser({ sub: alice }, (q) => q.query(`select * from public.${table}`));
     assert.equal(rows.length, 0, `a plain user reads nothing from ${table}`);
     const all = await db.asUser(adminClaims, (q) => q.query(`select * from public.${table}`));
@@ -148,6 +156,8 @@ Deno.test("no API role may insert, update or delete rollup rows", async () => {
     `update public.llm_usage_hourly set calls = calls + 1`,
     `delete from public.llm_usage_hourly_all_users`,
     `update public.llm_usage_daily_all_users set cost_usd = 0`,
+    `delete from public.llm_usage_user_totals`,
+    `update public.llm_usage_daily_by_model set calls = 0`,
   ];
   const roles: [string, (fn: (q: Queryable) => Promise<unknown>) => Promise<unknown>][] = [
     ["anon", (fn) => db.asAnon(fn)],
