@@ -26,6 +26,7 @@ const MODELS_BODY = {
         internal_reasoning: "0",
         input_cache_read: "0.000000075",
       },
+      top_provider: { context_length: 128000, max_completion_tokens: 16384 },
     },
     {
       id: "meta-llama/llama-3.3-70b-instruct:free",
@@ -70,6 +71,8 @@ Deno.test("parsePriceList keys each model's price by its id and by its canonical
     completion: "0.0000006",
     request: "0",
     input_cache_read: "0.000000075",
+    context_length: 128000,
+    max_completion_tokens: 16384,
   };
   assert.deepEqual(prices.get("openai/gpt-4o-mini"), expected);
   assert.deepEqual(prices.get("openai/gpt-4o-mini-2024-07-18"), expected);

@@ -5,7 +5,8 @@
  * with `apikey` and `Authorization` headers and a JSON body) and executes it on the real table
  * the way PostgREST does: one transaction, `SET LOCAL role` from the key, then
  * `INSERT … SELECT … FROM json_to_recordset($1) AS _(<column type>, …)` over the listed columns.
- * Errors come back in PostgREST's shape and with its statuses.
+ * Errors come back in PostgREST's shape and with its statuses. Functions are called the same
+ * way (`POST /rest/v1/rpc/<fn>` with the arguments as a JSON object: {@link callFunction}).
  *
  * @module
  */
@@ -84,6 +85,8 @@ async function respond(
   url: URL,
   body: unknown,
 ): Promise<Response> {
+  const fn = /^\/rest\/v1\/rpc\/([a-z_][a-z0-9_]*)$/.exec(url.pathname)?.[1];
+  if (request.method === "POST" && fn) return await callFunction(db, options, request, fn, body);
   const table = /^\/rest\/v1\/([a-z_][a-z0-9_]*)$/.exec(url.pathname)?.[1];
   if (request.method !== "POST" || !table) {
     return error(404, "PGRST000", "Not supported by the stand-in");
@@ -121,6 +124,82 @@ async function respond(
     return error(statusFor(code), code, (caught as Error).message);
   }
   return new Response(null, { status: 201 });
+}
+
+/**
+ * `POST /rest/v1/rpc/<fn>` as PostgREST runs it: the function of `public` whose input argument
+ * names cover the body's keys is called with named arguments, typed from the catalogue, inside
+ * one transaction as `service_role`; a set-returning function answers with a JSON array of its
+ * rows (`json_agg`, so timestamps and numbers look as PostgREST prints them), any other with its
+ * value. An unknown function or argument is a 404 `PGRST202`.
+ */
+async function callFunction(
+  db: ServiceRoleDatabase,
+  options: PostgrestStandInOptions,
+  request: Request,
+  fn: string,
+  body: unknown,
+): Promise<Response> {
+  const bearer = request.headers.get("authorization")?.replace(/^Bearer /, "");
+  if (request.headers.get("apikey") !== options.serviceKey || bearer !== options.serviceKey) {
+    return error(401, "PGRST301", "JWSError JWSInvalidSignature");
+  }
+  const args = body !== null && typeof body === "object" && !Array.isArray(body)
+    ? body as Record<string, unknown>
+    : {};
+  const names = Object.keys(args);
+  try {
+    const text = await db.asServiceRole(async (tx) => {
+      const found = await functionArguments(tx, fn);
+      if (!found || names.some((name) => !found.types.has(name))) {
+        throw Object.assign(
+          new Error(`Could not find the function public.${fn}(${names.join(", ")})`),
+          { code: "PGRST202" },
+        );
+      }
+      const record = names.map((n) => `"${n}" ${found.types.get(n)}`).join(", ");
+      const named = names.map((n) => `"${n}" := _."${n}"`).join(", ");
+      const from = names.length
+        ? `json_to_record($1::text::json) as _(${record}), lateral public."${fn}"(${named}) as r`
+        : `public."${fn}"() as r`;
+      const sql = found.returnsSet
+        ? `select coalesce(json_agg(r), '[]')::text as body from ${from}`
+        : `select to_json(r)::text as body from ${from}`;
+      const [row] = await tx.query<{ body: string }>(
+        sql,
+        names.length ? [JSON.stringify(args)] : [],
+      );
+      return row?.body ?? "null";
+    });
+    return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
+  } catch (caught) {
+    const code = (caught as { code?: string }).code ?? "XX000";
+    const status = code === "PGRST202" ? 404 : statusFor(code);
+    return error(status, code, (caught as Error).message);
+  }
+}
+
+/** The input arguments of `public.<fn>` by name, with their types, or `null` if there is none. */
+async function functionArguments(
+  tx: Queryable,
+  fn: string,
+): Promise<{ types: Map<string, string>; returnsSet: boolean } | null> {
+  const rows = await tx.query<{ returns_set: boolean; name: string | null; type: string | null }>(
+    `select p.proretset as returns_set, a.name, format_type(a.type, null) as type
+       from pg_proc p
+       join pg_namespace ns on ns.oid = p.pronamespace
+       left join lateral unnest(
+         p.proargnames,
+         coalesce(p.proallargtypes, p.proargtypes::oid[]),
+         coalesce(p.proargmodes, array_fill('i'::"char", array[cardinality(p.proargnames)]))
+       ) as a(name, type, mode) on a.mode in ('i', 'b', 'v')
+      where ns.nspname = 'public' and p.proname = $1`,
+    [fn],
+  );
+  if (!rows.length) return null;
+  const types = new Map<string, string>();
+  for (const row of rows) if (row.name && row.type) types.set(row.name, row.type);
+  return { types, returnsSet: rows[0].returns_set };
 }
 
 async function columnTypes(tx: Queryable, table: string): Promise<Map<string, string>> {

@@ -55,6 +55,15 @@ export { createSupabaseSink, type SupabaseSinkOptions } from "./llm/supabase-sin
 export { createSqlSink, INSERT_ROWS_SQL, type SqlQuery } from "./llm/sql-sink.ts";
 export type { RedactHook } from "./llm/call-recorder.ts";
 export type { LLMServiceOptions } from "./llm/service-config.ts";
+export type { LLMLimitsOptions } from "./llm/call-budget.ts";
+export {
+  createSqlLimitsSource,
+  createSupabaseLimitsSource,
+  LIMIT_USAGE_SQL,
+  type LimitsSource,
+  type LimitUsage,
+  type SupabaseLimitsSourceOptions,
+} from "./llm/limits-source.ts";
 
 /**
  * Proxies OpenRouter's chat completions API and logs each call to `llm_call_logs`.
@@ -85,7 +94,7 @@ export class LLMService {
   ): Promise<ChatCompletion> {
     const call = this.#begin("chat_completion", request, context);
     const config = this.#config();
-    const sent = this.#send(call, config, { ...request, usage: usageFlag(request) });
+    const sent = await this.#send(call, config, { ...request, usage: usageFlag(request) });
     try {
       const response = await this.#await(call, sent);
       const text = await response.text().catch((error) => {
@@ -124,7 +133,11 @@ export class LLMService {
   ): Promise<Response> {
     const call = this.#begin("stream_completion", request, context);
     const config = this.#config();
-    const sent = this.#send(call, config, { ...request, stream: true, usage: usageFlag(request) });
+    const sent = await this.#send(call, config, {
+      ...request,
+      stream: true,
+      usage: usageFlag(request),
+    });
     let response: Response;
     try {
       response = await this.#await(call, sent);
@@ -176,8 +189,12 @@ export class LLMService {
     };
   }
 
-  /** Validates, checks the key, and starts the request; rejects (logged) before sending. */
-  #send(call: CallStart, config: ServiceConfig, body: Record<string, unknown>): SentRequest {
+  /** Validates, checks key and budget, starts the request; rejects (logged) before sending. */
+  async #send(
+    call: CallStart,
+    config: ServiceConfig,
+    body: Record<string, unknown>,
+  ): Promise<SentRequest> {
     const issues = validateRequest(call.request);
     if (call.method === "chat_completion" && isRecord(call.request) && call.request.stream) {
       issues.push({ field: "stream", message: "stream: true needs streamCompletion" });
@@ -194,6 +211,10 @@ export class LLMService {
     }
     call.snapshot = json;
     if (!config.apiKey) throw this.#fail(call, missingKeyError(call.id));
+    // Synchronous while the limits are cached; awaited only when they must be read.
+    let refusal = config.budget.check(call);
+    if (refusal instanceof Promise) refusal = await refusal;
+    if (refusal) throw this.#fail(call, refusal);
     const { signal } = call.context;
     if (signal?.aborted) throw this.#fail(call, cancelledError(call.id, signal.reason));
     return sendRequest({
@@ -240,6 +261,7 @@ export class LLMService {
   /** Records how the call ended now; a function is asked for the details when the row is made. */
   #record(call: CallStart, outcome: UntimedOutcome | (() => UntimedOutcome)): Promise<void> {
     const ended = { endedAt: this.#options.now?.() ?? Date.now(), endedMono: performance.now() };
+    this.#resolved?.budget.settle(call.id);
     const { metadata } = call.context;
     const metadataSnapshot = metadata === undefined ? undefined : snapshot(metadata);
     const recorder = this.#config().recorder;

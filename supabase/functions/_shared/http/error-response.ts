@@ -35,6 +35,8 @@ const STATUS: Record<LLMErrorType, number> = {
   cancelled: 499,
   stream_error: 502,
   stream_interrupted: 502,
+  budget_exceeded: 429,
+  budget_unavailable: 503,
 };
 
 /** Messages that would tell a client about our account rather than their request. */

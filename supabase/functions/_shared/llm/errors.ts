@@ -35,7 +35,9 @@ export type LLMErrorType =
   | "timeout"
   | "cancelled"
   | "stream_error"
-  | "stream_interrupted";
+  | "stream_interrupted"
+  | "budget_exceeded"
+  | "budget_unavailable";
 
 /** What every {@link LLMError} carries. */
 export interface LLMErrorInit {
@@ -136,4 +138,81 @@ export class LLMCancelledError extends LLMError {
 /** OpenRouter could not be reached (DNS, connection refused or reset, TLS). */
 export class LLMNetworkError extends LLMError {
   override name = "LLMNetworkError";
+}
+
+/** Which limit a call would have broken, as {@link LLMBudgetExceededError} reports it. */
+export interface BudgetExceededDetails {
+  [key: string]: Json;
+  /** `"limit"` for a row of `llm_limits`, `"max_cost_usd"` for the call's own ceiling. */
+  kind: "limit" | "max_cost_usd";
+  /** The limit's `id` in `llm_limits`; `null` for the per-call ceiling. */
+  limit_id: string | null;
+  /** `global`, `edge_function`, `model`, `each_user` or `user`; `call` for the ceiling. */
+  scope: string;
+  /** The function, model or user the limit names; `null` for `global` and `each_user`. */
+  scope_value: string | null;
+  /** `minute`, `hour`, `day` or `month` (UTC); `null` for the ceiling. */
+  window: string | null;
+  /** When the window resets, ISO 8601; `null` for the ceiling. */
+  window_end: string | null;
+  /** What was measured: `cost_usd`, `calls` or `tokens`. */
+  metric: "cost_usd" | "calls" | "tokens";
+  /** The amount used in the window (for the ceiling: the call's worst-case cost). */
+  used: number;
+  /** The maximum the limit allows. */
+  max: number;
+}
+
+/**
+ * The call was refused before sending because it would exceed a budget: a limit of
+ * `llm_limits` or the call's own `maxCostUsd`. Nothing was sent; the call is logged as `failed`
+ * with `error_type = 'budget_exceeded'`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await llmService.chatCompletion(request, { userId: user.id });
+ * } catch (error) {
+ *   if (error instanceof LLMBudgetExceededError) {
+ *     return new Response("Daily budget used up", {
+ *       status: 429,
+ *       headers: { "retry-after": String(error.retryAfter ?? 60) },
+ *     });
+ *   }
+ *   throw error;
+ * }
+ * ```
+ */
+export class LLMBudgetExceededError extends LLMError {
+  override name = "LLMBudgetExceededError";
+  /** Seconds until the limit's window resets; `null` when waiting will not help (the ceiling). */
+  readonly retryAfter: number | null;
+  override readonly details: BudgetExceededDetails;
+
+  constructor(
+    message: string,
+    init: Omit<LLMErrorInit, "type" | "details"> & {
+      details: BudgetExceededDetails;
+      retryAfter: number | null;
+    },
+  ) {
+    super(message, { ...init, type: "budget_exceeded", status: init.status ?? 429 });
+    this.retryAfter = init.retryAfter;
+    this.details = init.details;
+  }
+}
+
+/**
+ * The limits could not be read and the service is configured to refuse calls then
+ * (`limits: { onUnavailable: "refuse" }`). Nothing was sent.
+ */
+export class LLMBudgetUnavailableError extends LLMError {
+  override name = "LLMBudgetUnavailableError";
+  /** Seconds until the limits are read again. */
+  readonly retryAfter: number | null;
+
+  constructor(message: string, init: Omit<LLMErrorInit, "type"> & { retryAfter: number | null }) {
+    super(message, { ...init, type: "budget_unavailable", status: init.status ?? 503 });
+    this.retryAfter = init.retryAfter;
+  }
 }

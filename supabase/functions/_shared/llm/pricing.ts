@@ -18,6 +18,10 @@ export interface ModelPrice {
   completion: string;
   request?: string;
   input_cache_read?: string;
+  /** Most tokens of prompt and completion together, from the model's `context_length`. */
+  context_length?: number;
+  /** Most completion tokens, from `top_provider.max_completion_tokens`. */
+  max_completion_tokens?: number;
 }
 
 /** Options of {@link ModelPriceList}. */
@@ -93,11 +97,18 @@ export function parsePriceList(body: unknown): Map<string, ModelPrice> {
     const price: ModelPrice = { prompt, completion };
     if (typeof request === "string") price.request = request;
     if (typeof input_cache_read === "string") price.input_cache_read = input_cache_read;
+    if (isCount(model.context_length)) price.context_length = model.context_length;
+    const top = isRecord(model.top_provider) ? model.top_provider.max_completion_tokens : null;
+    if (isCount(top)) price.max_completion_tokens = top;
     for (const key of [model.canonical_slug, model.id]) {
       if (typeof key === "string") prices.set(key, price);
     }
   }
   return prices;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value > 0;
 }
 
 /**

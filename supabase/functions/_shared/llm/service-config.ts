@@ -4,12 +4,15 @@
  *
  * @module
  */
+import { BudgetGuard } from "./budget-guard.ts";
+import { CallBudget, type LLMLimitsOptions } from "./call-budget.ts";
 import { CallRecorder, type RedactHook } from "./call-recorder.ts";
 import { type EnvironmentConfig, environmentConfig, SECRET_KEY_VARIABLES } from "./environment.ts";
 import { isRecord } from "./json.ts";
 import { type LogSink, LogWriter, type LogWriterOptions } from "./log-writer.ts";
 import { ModelPriceList } from "./pricing.ts";
 import { createSupabaseSink } from "./supabase-sink.ts";
+import { createSupabaseLimitsSource } from "./limits-source.ts";
 
 /** Options of {@link LLMService}; every one has a default. */
 export interface LLMServiceOptions {
@@ -50,6 +53,12 @@ export interface LLMServiceOptions {
   fallback?: (line: string) => void;
   /** Wall clock in epoch milliseconds, for `created_at` and `completed_at`. @default {Date.now} */
   now?: () => number;
+  /**
+   * Budgets and rate limits from `llm_limits`, checked before each call (docs/budgets.md);
+   * `false` turns them off.
+   * @default {read through the Data API when the sink is the default Supabase sink, else off}
+   */
+  limits?: LLMLimitsOptions | false;
 }
 
 /** The options with every default filled in. */
@@ -63,6 +72,8 @@ export interface ServiceConfig {
   streamIdleTimeoutMs: number;
   streamTimeoutMs: number;
   recorder: CallRecorder;
+  /** The pre-send budget check: `maxCostUsd` and `llm_limits`. */
+  budget: CallBudget;
 }
 
 const DEFAULT_BASE_URL = "https://openrouter.ai/api/v1";
@@ -78,10 +89,11 @@ export function resolveConfig(
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   const fallback = options.fallback ?? ((line: string) => console.error(line));
   let sink = options.sink;
+  const envSupabase = env.supabaseUrl && env.supabaseKey
+    ? { url: env.supabaseUrl, key: env.supabaseKey }
+    : null;
   if (sink === undefined) {
-    sink = env.supabaseUrl && env.supabaseKey
-      ? createSupabaseSink({ url: env.supabaseUrl, key: env.supabaseKey })
-      : null;
+    sink = envSupabase ? createSupabaseSink(envSupabase) : null;
     for (const warning of env.warnings) console.warn(`llm-service: ${warning}`);
     if (!sink) console.warn(`llm-service: ${missingSinkReason(env)}; call logs go to the console`);
   }
@@ -99,11 +111,10 @@ export function resolveConfig(
   const headers: Record<string, string> = {};
   if (siteUrl) headers["http-referer"] = siteUrl;
   if (appName) headers["x-openrouter-title"] = headers["x-title"] = appName;
+  const prices = new ModelPriceList({ baseUrl, fetch: fetchImpl });
   const recorder = new CallRecorder({
     writer,
-    prices: options.estimateCosts === false
-      ? null
-      : new ModelPriceList({ baseUrl, fetch: fetchImpl }),
+    prices: options.estimateCosts === false ? null : prices,
     redact: options.redact,
     apiKey: apiKey ?? undefined,
     keepAlive,
@@ -126,7 +137,25 @@ export function resolveConfig(
     streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 60_000,
     streamTimeoutMs: options.streamTimeoutMs ?? 600_000,
     recorder,
+    budget: resolveBudget(options, options.sink === undefined ? envSupabase : null, prices),
   };
+}
+
+/** Limits are read where the default sink writes, unless a source is given or they are off. */
+function resolveBudget(
+  options: LLMServiceOptions,
+  supabase: { url: string; key: string } | null,
+  prices: ModelPriceList,
+): CallBudget {
+  const limits = options.limits === false ? null : options.limits ?? {};
+  const source = limits?.source ?? (supabase && createSupabaseLimitsSource(supabase));
+  const guard = limits && source ? new BudgetGuard({ ...limits, source, now: options.now }) : null;
+  return new CallBudget({
+    guard,
+    priceOf: (model) => prices.priceOf(model),
+    onUnavailable: limits?.onUnavailable,
+    warn: limits?.warn,
+  });
 }
 
 /** `usage: {include: true}` makes older OpenRouter deployments return `usage.cost`; harmless now. */

@@ -116,4 +116,9 @@ export interface LLMCallContext {
   metadata?: Record<string, unknown>;
   /** Aborting it cancels the call; the row then says `cancelled`. */
   signal?: AbortSignal;
+  /**
+   * Refuse the call before sending (`budget_exceeded`) if its worst-case cost in US dollars is
+   * above this: the prompt estimated, `max_tokens` (else the model's most) at `/models` prices.
+   */
+  maxCostUsd?: number;
 }
