@@ -31,7 +31,7 @@ function moduleFor(block: { code: string; context?: string }): string {
   const resolved = (text: string) => text.replaceAll('"../_shared/', `"${shared}`);
   if (!block.context) return resolved(block.code);
   return resolved(
-    `${block.context}\n\nexport async function readmeBlock(): Promise<unknown> {\n${block.code}}\n`,
+    `${block.context}\n\nexport async function readmeBlock() {\n${block.code}}\n`,
   );
 }
 
