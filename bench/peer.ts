@@ -19,7 +19,11 @@ export interface Peers {
 
 /** Starts the two peer processes and waits for their URLs. */
 export async function startPeers(): Promise<Peers> {
-  const [simulator, inserts] = await Promise.all([startPeer("openrouter"), startPeer("supabase")]);
+  const self = new URL(import.meta.url).pathname;
+  const [simulator, inserts] = await Promise.all([
+    startProcess(self, ["openrouter"]),
+    startProcess(self, ["supabase"]),
+  ]);
   return {
     openrouter: simulator.url,
     supabase: inserts.url,
@@ -27,19 +31,32 @@ export async function startPeers(): Promise<Peers> {
   };
 }
 
+/** A process of the benchmark that listens on a URL. */
+export interface ListeningProcess {
+  url: string;
+  pid: number;
+  close(): Promise<void>;
+}
+
 /**
- * Starts one peer with this Deno, or with the one `BENCH_PEER_DENO` names: benching under the
- * Edge Runtime's Deno 2.1 while the peers run on a current Deno keeps the comparison about the
- * caller's side (2.1's own server is slower to stream, which would hide it). With
- * `BENCH_PEER_CPUS` (a `taskset` CPU list) the peers run on those CPUs only, so that pinning the
- * bench itself elsewhere gives the caller a core the peers cannot take from it.
+ * Starts a module that prints its URL as its first line of output, and resolves once it has.
+ *
+ * By default it is placed as a peer: with the Deno `BENCH_PEER_DENO` names, else this one
+ * (benching under the Edge Runtime's Deno 2.1 while the peers run on a current Deno keeps the
+ * comparison about the caller's side: 2.1's own server is slower to stream, which would hide it),
+ * and with `BENCH_PEER_CPUS` (a `taskset` CPU list) on those CPUs only, so that pinning the bench
+ * itself elsewhere gives the caller a core the peers cannot take from it. Pass `{}` to run a
+ * measured subject with this Deno, unpinned.
  */
-async function startPeer(role: string): Promise<{ url: string; close(): Promise<void> }> {
-  const deno = Deno.env.get("BENCH_PEER_DENO") || Deno.execPath();
+export async function startProcess(
+  module: string,
+  moduleArgs: string[],
+  options: { deno?: string; cpus?: string } = peerPlacement(),
+): Promise<ListeningProcess> {
+  const { deno = Deno.execPath(), cpus } = options;
   // The peers import nothing from npm, so they need no lock file; without one they also start
   // under Deno 2.1 (the Edge Runtime's), which cannot read this lock file's format.
-  const args = ["run", "-A", "--no-lock", new URL(import.meta.url).pathname, role];
-  const cpus = Deno.env.get("BENCH_PEER_CPUS");
+  const args = ["run", "-A", "--no-lock", module, ...moduleArgs];
   const child = new Deno.Command(cpus ? "taskset" : deno, {
     args: cpus ? ["--cpu-list", cpus, deno, ...args] : args,
     stdout: "piped",
@@ -55,11 +72,20 @@ async function startPeer(role: string): Promise<{ url: string; close(): Promise<
   reader.releaseLock();
   return {
     url: text.slice(0, text.indexOf("\n")),
+    pid: child.pid,
     close: async () => {
       child.kill();
       await child.status;
       await child.stdout.cancel().catch(() => {});
     },
+  };
+}
+
+/** Where the peers run: `BENCH_PEER_DENO` and `BENCH_PEER_CPUS`, when set. */
+function peerPlacement(): { deno?: string; cpus?: string } {
+  return {
+    deno: Deno.env.get("BENCH_PEER_DENO") || undefined,
+    cpus: Deno.env.get("BENCH_PEER_CPUS") || undefined,
   };
 }
 

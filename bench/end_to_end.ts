@@ -1,0 +1,142 @@
+/**
+ * The benchmark that decides: the service as a user meets it, end to end. A client process calls
+ * an Edge Function handler process that either relays a raw `fetch` of OpenRouter or calls
+ * `llmService` (logging on, the default Supabase sink posting each row over HTTP); OpenRouter is
+ * the project's simulator and the Data API a loopback endpoint, each in a process of its own.
+ *
+ * It prints chat and stream timings (alternating blocks, ratios from the same run), time to first
+ * byte, and the handler's peak memory under 200 concurrent streams, against the targets of
+ * docs/benchmarks.md. `BENCH_QUICK=1` makes it tiny (the test suite checks that it still runs).
+ *
+ * @module
+ */
+import { type ListeningProcess, startPeers, startProcess } from "./peer.ts";
+
+const quick = Deno.env.get("BENCH_QUICK") === "1";
+const here = (path: string) => new URL(path, import.meta.url).pathname;
+
+type Mode = "raw" | "js" | "service";
+const MODES: Mode[] = ["raw", "js", "service"];
+
+/** What the client prints for one kind of call (see client.ts). */
+interface SideTiming {
+  meanMs: Record<Mode, number>;
+  ratios: Record<"raw" | "js", { ratio: number; quartiles: number[] }>;
+}
+
+/** Runs the client in a fresh process and parses the JSON it prints. */
+async function client<T>(args: string[]): Promise<T> {
+  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--allow-all", here("./end-to-end/client.ts"), ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!success) throw new Error(new TextDecoder().decode(stderr));
+  return JSON.parse(new TextDecoder().decode(stdout)) as T;
+}
+
+/** Starts one handler process, unpinned, with the Deno running this benchmark. */
+function handler(mode: Mode, openrouter: string, supabase: string): Promise<ListeningProcess> {
+  return startProcess(here("./end-to-end/handler.ts"), [mode, openrouter, supabase], {});
+}
+
+/** Runs `fn` with a fresh handler of every mode, then stops them and their peers. */
+async function withHandlers<T>(fn: (handlers: Record<Mode, ListeningProcess>) => Promise<T>) {
+  const peers = await startPeers();
+  const handlers = {} as Record<Mode, ListeningProcess>;
+  try {
+    for (const mode of MODES) {
+      handlers[mode] = await handler(mode, peers.openrouter, peers.supabase);
+    }
+    return await fn(handlers);
+  } finally {
+    await Promise.all([...Object.values(handlers).map((h) => h.close()), peers.close()]);
+  }
+}
+
+/** Peak RSS of a fresh handler of each mode after `streams` concurrent long streams. */
+function peakMemory(streams: number, chunks: number): Promise<Record<Mode, number>> {
+  return withHandlers(async (handlers) => {
+    const peak = {} as Record<Mode, number>;
+    for (const mode of MODES) {
+      await client(["load", handlers[mode].url, String(streams), String(chunks)]);
+      peak[mode] = (await (await fetch(`${handlers[mode].url}/peak-rss`)).json()).peakRssMb;
+    }
+    return peak;
+  });
+}
+
+function verdict(met: boolean): string {
+  return met ? "met" : "MISSED";
+}
+
+/** One table row: the service against the native relay and against a JavaScript relay. */
+function row(what: string, t: SideTiming, target: string, met: boolean): string[] {
+  const ms = (mode: Mode) => `${t.meanMs[mode].toFixed(3)} ms`;
+  const ratio = (mode: "raw" | "js") => {
+    const { ratio, quartiles } = t.ratios[mode];
+    return `${ratio.toFixed(2)}× (${quartiles.map((q) => q.toFixed(2)).join(" / ")})`;
+  };
+  return [
+    what,
+    ms("raw"),
+    ms("js"),
+    ms("service"),
+    ratio("raw"),
+    ratio("js"),
+    target,
+    verdict(met),
+  ];
+}
+
+if (import.meta.main) {
+  const rounds = quick ? 2 : Number(Deno.env.get("BENCH_ROUNDS") ?? 20);
+  const block = quick ? 4 : 200;
+  const [streams, chunks] = quick ? [4, 50] : [200, 2_000];
+  const timing = await withHandlers((handlers) =>
+    client<Record<"chat" | "stream" | "firstByte", SideTiming>>([
+      "timing",
+      String(rounds),
+      String(block),
+      ...MODES.map((mode) => `${mode}=${handlers[mode].url}`),
+    ])
+  );
+  const memory = await peakMemory(streams, chunks);
+  const { chat, stream, firstByte } = timing;
+  const added = firstByte.meanMs.service - firstByte.meanMs.raw;
+  const mb = (mode: Mode) => `${memory[mode]} MB`;
+  const memoryRatio = (mode: "raw" | "js") => `${(memory.service / memory[mode]).toFixed(2)}×`;
+  const rows = [
+    ["what", "raw relay", "JS relay", "llmService", "vs raw (quartiles)", "vs JS", "target", ""],
+    row("chat call, to the parsed JSON", chat, "≤ 1.10× raw", chat.ratios.raw.ratio <= 1.1),
+    row(
+      "stream, 2,000 chunks, to the last byte",
+      stream,
+      "≤ 1.00× raw",
+      stream.ratios.raw.ratio <= 1,
+    ),
+    [
+      ...row("stream, time to first byte", firstByte, "≤ +0.5 ms", added <= 0.5).slice(0, 4),
+      `${added >= 0 ? "+" : ""}${added.toFixed(3)} ms`,
+      "",
+      "≤ +0.5 ms",
+      verdict(added <= 0.5),
+    ],
+    [
+      `handler peak RSS, ${streams} streams × ${chunks} chunks at once`,
+      mb("raw"),
+      mb("js"),
+      mb("service"),
+      memoryRatio("raw"),
+      memoryRatio("js"),
+      "≤ 1.50× raw",
+      verdict(memory.service / memory.raw <= 1.5),
+    ],
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((cells) => cells[i].length)));
+  console.log(`\nend to end: client → Edge Function handler → OpenRouter simulator`);
+  console.log(`(${rounds} rounds of alternating blocks, Deno ${Deno.version.deno})`);
+  for (const cells of rows) {
+    console.log("  " + cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  }
+}
