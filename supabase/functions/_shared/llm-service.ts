@@ -50,10 +50,11 @@ export type {
   LLMMethodType,
 } from "./llm/log-row.ts";
 export { LOG_COLUMNS, LOG_TABLE } from "./llm/log-row.ts";
-export { type LogSink, LogWriteError, type UnwrittenRowLine } from "./llm/log-writer.ts";
+export { type LogSink, LogWriteError } from "./llm/log-sink.ts";
+export type { UnwrittenRowLine } from "./llm/unwritten-line.ts";
 export { createSupabaseSink, type SupabaseSinkOptions } from "./llm/supabase-sink.ts";
 export { createSqlSink, INSERT_ROWS_SQL, type SqlQuery } from "./llm/sql-sink.ts";
-export type { RedactHook } from "./llm/call-recorder.ts";
+export type { RedactHook } from "./llm/prepare-row.ts";
 export type { LLMServiceOptions } from "./llm/service-config.ts";
 
 /**
@@ -162,7 +163,7 @@ export class LLMService {
 
   /** Resolves once every row recorded so far is written or handed to the fallback. */
   async flush(): Promise<void> {
-    await this.#resolved?.recorder.flush();
+    await this.#resolved?.pipeline.flush();
   }
 
   #begin(method: LLMMethodType, request: unknown, context: unknown): CallStart {
@@ -242,11 +243,11 @@ export class LLMService {
     const ended = { endedAt: this.#options.now?.() ?? Date.now(), endedMono: performance.now() };
     const { metadata } = call.context;
     const metadataSnapshot = metadata === undefined ? undefined : snapshot(metadata);
-    const recorder = this.#config().recorder;
+    const pipeline = this.#config().pipeline;
     if (typeof outcome !== "function") {
-      return recorder.record(call, { ...outcome, ...ended, metadataSnapshot });
+      return pipeline.record(call, { ...outcome, ...ended, metadataSnapshot });
     }
-    return recorder.record(call, () => ({ ...outcome(), ...ended, metadataSnapshot }));
+    return pipeline.record(call, () => ({ ...outcome(), ...ended, metadataSnapshot }));
   }
 
   #keepAlive(promise: Promise<unknown>): void {

@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { CallRecorder, type RedactHook } from "./call-recorder.ts";
 import { environmentConfig } from "./environment.ts";
 import { isRecord } from "./json.ts";
-import { type LogSink, LogWriter, type LogWriterOptions } from "./log-writer.ts";
+import { LogPipeline, type LogPipelineLimits } from "./log-pipeline.ts";
+import type { LogSink } from "./log-sink.ts";
+import { type RedactHook, RowPreparer } from "./prepare-row.ts";
 import { ModelPriceList } from "./pricing.ts";
 import { createSupabaseSink } from "./supabase-sink.ts";
 
@@ -41,11 +42,12 @@ export interface LLMServiceOptions {
   /** Estimate missing costs from OpenRouter's `/models` prices. @default {true} */
   estimateCosts?: boolean;
   /**
-   * Batching, retry and memory limits of the background writer. Here `batchDelayMs` (default
-   * 100) is how long calls gather before their rows are prepared and written together: a
-   * little latency for the log, far less work per row.
+   * Batching, retry and memory limits of the log pipeline: `batchDelayMs` (default 100) is the
+   * one batching delay, how long calls gather before their rows are prepared and written
+   * together; `maxBatchRows`, `maxAttempts`, `retryDelayMs`, `attemptTimeoutMs`,
+   * `maxQueuedRows` and `maxConcurrentWrites` are described in `docs/reliability.md`.
    */
-  writer?: Omit<LogWriterOptions, "sink" | "waitUntil" | "fallback">;
+  writer?: LogPipelineLimits;
   /** Receives one JSON line per row that could not be written. @default {console.error} */
   fallback?: (line: string) => void;
   /** Wall clock in epoch milliseconds, for `created_at` and `completed_at`. @default {Date.now} */
@@ -62,7 +64,8 @@ export interface ServiceConfig {
   timeoutMs: number;
   streamIdleTimeoutMs: number;
   streamTimeoutMs: number;
-  recorder: CallRecorder;
+  /** Where every call's row goes. */
+  pipeline: LogPipeline;
 }
 
 const DEFAULT_BASE_URL = "https://openrouter.ai/api/v1";
@@ -88,37 +91,22 @@ export function resolveConfig(
       );
     }
   }
-  // Calls are gathered into batches by the recorder; the writer then drains without waiting.
-  const batchDelayMs = options.writer?.batchDelayMs ?? 100;
-  const writer = new LogWriter({
-    ...options.writer,
-    batchDelayMs: 0,
-    sink,
-    fallback,
-    waitUntil: keepAlive,
-  });
   const siteUrl = options.siteUrl ?? env.siteUrl;
   const appName = options.appName ?? env.appName;
   const headers: Record<string, string> = {};
   if (siteUrl) headers["http-referer"] = siteUrl;
   if (appName) headers["x-openrouter-title"] = headers["x-title"] = appName;
-  const recorder = new CallRecorder({
-    writer,
+  const preparer = new RowPreparer({
     prices: options.estimateCosts === false
       ? null
       : new ModelPriceList({ baseUrl, fetch: fetchImpl }),
     redact: options.redact,
     apiKey: apiKey ?? undefined,
-    keepAlive,
-    fallback,
-    batchDelayMs,
   });
+  const pipeline = new LogPipeline({ ...options.writer, sink, fallback, keepAlive, preparer });
   // Supabase's Edge Runtime warns before it shuts a worker down: print what has not landed yet.
   if (edgeRuntimeWaitUntil()) {
-    globalThis.addEventListener?.("beforeunload", () => {
-      recorder.abandon("worker_shutdown");
-      writer.abandon("worker_shutdown");
-    });
+    globalThis.addEventListener?.("beforeunload", () => pipeline.shutdown("worker_shutdown"));
   }
   return {
     apiKey,
@@ -128,7 +116,7 @@ export function resolveConfig(
     timeoutMs: options.timeoutMs ?? 300_000,
     streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 60_000,
     streamTimeoutMs: options.streamTimeoutMs ?? 600_000,
-    recorder,
+    pipeline,
   };
 }
 
