@@ -15,7 +15,7 @@
  *
  * @module
  */
-// deno-lint-ignore no-import-prefix -- a Node built-in: synchronous hashing, on every runtime
+// A Node built-in (the Edge Runtime has it too): hashing that can run synchronously.
 import { createHash } from "node:crypto";
 import { boundIdentifiers } from "./bound-columns.ts";
 import { isRecord } from "./json.ts";
