@@ -278,3 +278,24 @@ Deno.test("on the Edge Runtime, writes are kept alive with EdgeRuntime.waitUntil
     delete runtime.EdgeRuntime;
   }
 });
+
+Deno.test("one oversized userId (a JWT passed by mistake) is cut, and neither it nor its batch is lost", async () => {
+  await using h = await openServiceHarness();
+  const bytes = crypto.getRandomValues(new Uint8Array(7_500));
+  const jwt = btoa(String.fromCharCode(...bytes)); // 10,000 characters that do not compress
+  const calls = Array.from(
+    { length: 10 },
+    (_, i) => h.service.chatCompletion({ messages }, { userId: i === 3 ? jwt : `user_${i}` }),
+  );
+  await Promise.all(calls);
+  await h.service.flush();
+  const rows = await h.rows();
+  assert.equal(h.fallback.length, 0, "nothing was printed");
+  assert.equal(rows.length, 10, "every row landed");
+  const cut = rows.find((row) => row.user_id!.startsWith(jwt.slice(0, 50)))!;
+  assert.equal(cut.user_id!.length, 255);
+  assert.ok(cut.user_id!.endsWith("…[truncated]"));
+  assert.deepEqual((cut.metadata as Record<string, unknown>).llm_log_truncated, {
+    user_id: 10_000,
+  });
+});
