@@ -218,6 +218,7 @@ export class LLMService {
       status,
       timeoutMs: this.#config().timeoutMs,
       reason: call.context.signal?.reason,
+      apiKey: this.#config().apiKey,
     };
     return this.#fail(call, transportError(sent.abortedBy(), error, context), {
       httpStatus: status,
