@@ -59,13 +59,58 @@ export function readContext(input: unknown): ContextReading {
   }
   const metadata = read("metadata");
   if (metadata === undefined) return { context, issues };
-  const metadataSnapshot = jsonText(metadata, (error) =>
-    issues.push({
-      field: "context.metadata",
-      message: `cannot be serialised as JSON: ${describe(error)}`,
-    }));
+  const metadataSnapshot = metadataText(
+    metadata,
+    (error) =>
+      issues.push({ field: "context.metadata", message: `cannot be read: ${describe(error)}` }),
+  );
   if (metadataSnapshot !== undefined) context.metadata = metadata as Record<string, unknown>;
   return { context, metadataSnapshot, issues };
+}
+
+/**
+ * Metadata as JSON text, as leniently as the row's sanitiser: a `bigint` becomes text, a cycle
+ * `"[circular]"`, a nested value that cannot be read is left out. Only an object whose own
+ * keys cannot even be listed (a `Proxy` whose traps throw) is an error.
+ */
+function metadataText(value: unknown, onError: (error: unknown) => void): string | undefined {
+  try {
+    return JSON.stringify(value, (_, v) => typeof v === "bigint" ? v.toString() : v);
+  } catch { /* a cycle, a throwing getter or trap: copy what can be read */ }
+  try {
+    return JSON.stringify(readableTree(value, new Set(), 0, true));
+  } catch (error) {
+    onError(error);
+    return undefined;
+  }
+}
+
+function readableTree(value: unknown, seen: Set<object>, depth: number, top = false): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value !== "object" || value === null) return value;
+  if (seen.has(value)) return "[circular]";
+  if (depth > 100) return "[too deep]";
+  try {
+    const json = (value as { toJSON?: unknown }).toJSON;
+    if (typeof json === "function") return readableTree(json.call(value), seen, depth + 1);
+    const keys = Object.keys(value);
+    seen.add(value);
+    const out: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+    for (const key of keys) {
+      try {
+        (out as Record<string, unknown>)[key] = readableTree(
+          (value as Record<string, unknown>)[key],
+          seen,
+          depth + 1,
+        );
+      } catch { /* left out, as a throwing getter is from a row */ }
+    }
+    seen.delete(value);
+    return out;
+  } catch (error) {
+    if (top) throw error;
+    return undefined;
+  }
 }
 
 /**
@@ -96,15 +141,6 @@ export function readableCopy(value: unknown): unknown {
     }
   }
   return copy;
-}
-
-function jsonText(value: unknown, onError?: (error: unknown) => void): string | undefined {
-  try {
-    return JSON.stringify(value);
-  } catch (error) {
-    onError?.(error);
-    return undefined;
-  }
 }
 
 function describe(error: unknown): string {
