@@ -13,8 +13,6 @@ import type { LLMCallLogRow } from "./log-row.ts";
 import { type LogSink, LogWriteError, type LogWriteFailure } from "./log-sink.ts";
 import { printUnwritten } from "./unwritten-line.ts";
 
-const MAX_RETRY_DELAY_MS = 30_000;
-
 /** A prepared row and what to call once it is written or printed. */
 export interface QueuedRow {
   row: LLMCallLogRow;
@@ -31,8 +29,10 @@ export interface BatchWriterOptions {
   maxBatchRows?: number;
   /** Attempts per batch while the database or network fails, the first included. @default {4} */
   maxAttempts?: number;
-  /** Delay before the first retry; each further retry waits 4× longer, 30 s at most. @default {250} */
+  /** Delay before the first retry; each further retry waits 4× longer. @default {250} */
   retryDelayMs?: number;
+  /** The longest delay between two attempts. @default {30_000} */
+  maxRetryDelayMs?: number;
   /** Time one attempt may take before it is aborted and counts as failed. @default {10_000} */
   attemptTimeoutMs?: number;
   /** Writes in progress at once (batches waiting out a retry do not count). @default {2} */
@@ -61,6 +61,7 @@ export class BatchWriter {
       maxBatchRows: 250,
       maxAttempts: 4,
       retryDelayMs: 250,
+      maxRetryDelayMs: 30_000,
       attemptTimeoutMs: 10_000,
       maxConcurrentWrites: 2,
       ...options,
@@ -167,7 +168,8 @@ export class BatchWriter {
 
   /** Waits before the next attempt; `false` when the batch was printed meanwhile. */
   async #backoff(items: QueuedRow[], attempt: number): Promise<boolean> {
-    const ms = backoff(this.#options.retryDelayMs, attempt + 1);
+    const { retryDelayMs, maxRetryDelayMs } = this.#options;
+    const ms = backoff(retryDelayMs, maxRetryDelayMs, attempt + 1);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waiting: Waiting = { items, printed: false, wake: () => {} };
     this.#waiting.add(waiting);
@@ -225,8 +227,8 @@ function failureOf(error: unknown): LogWriteFailure {
 }
 
 /** Exponential backoff with ±25 % jitter, so writers that failed together do not retry together. */
-function backoff(base: number, attempt: number): number {
-  return Math.min(MAX_RETRY_DELAY_MS, base * 4 ** (attempt - 2)) * (0.75 + Math.random() / 2);
+function backoff(base: number, max: number, attempt: number): number {
+  return Math.min(max, base * 4 ** (attempt - 2)) * (0.75 + Math.random() / 2);
 }
 
 function describe(error: unknown): string {
