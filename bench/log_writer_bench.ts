@@ -1,6 +1,6 @@
 /**
  * Writer throughput: rows per second into a real PostgreSQL server and into PGlite, the
- * batching LogWriter against one insert per row through the same SQL sink.
+ * batching BatchWriter against one insert per row through the same SQL sink.
  *
  * The server is `DATABASE_URL` when set; otherwise a throwaway PostgreSQL is started from the
  * machine's packages, the way CI does, and removed afterwards; on a machine with neither, the
@@ -16,7 +16,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { type LLMCallLogRow, LOG_TABLE } from "../supabase/functions/_shared/llm/log-row.ts";
-import { LogWriter } from "../supabase/functions/_shared/llm/log-writer.ts";
+import { BatchWriter } from "../supabase/functions/_shared/llm/batch-writer.ts";
 import { createSqlSink, type SqlQuery } from "../supabase/functions/_shared/llm/sql-sink.ts";
 import { migrationFiles, supabaseStandInSql } from "../tools/supabase-local/migrations.ts";
 import { logRow } from "../tests/fixtures/log-rows.ts";
@@ -88,14 +88,14 @@ function benches(name: string, query: SqlQuery): void {
     },
   });
   Deno.bench({
-    name: `LogWriter batches (${ROWS} rows)`,
+    name: `BatchWriter batches (${ROWS} rows)`,
     group: `writer throughput, ${name}`,
     ...quick,
     async fn(b) {
       const rows = await prepare();
       b.start();
-      const writer = new LogWriter({ sink, batchDelayMs: 0 });
-      for (const row of rows) writer.enqueue(row);
+      const writer = new BatchWriter({ sink, fallback: (line) => console.error(line) });
+      for (const row of rows) writer.enqueue([{ row, settled: () => {} }]);
       await writer.flush();
       b.end();
     },

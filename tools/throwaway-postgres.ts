@@ -100,6 +100,21 @@ export async function stopThrowawayPostgres(dir: string): Promise<void> {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
 
+/**
+ * Restarts the server started in `dir` the hard way (`-m immediate`, as a crash would), with the
+ * same settings, and waits until it accepts connections again.
+ */
+export async function restartThrowawayPostgres(dir: string): Promise<void> {
+  // The system's binaries: a server started with `pgCron` runs from a private copy instead.
+  const bin = await findPostgresBinDir();
+  if (!bin) throw new Error("Cannot find PostgreSQL (pg_config): install postgresql-15");
+  const owner = await serverUser();
+  // -l again: pg_ctl remembers the server's options, not its log file, and a server writing to
+  // our pipe would keep it open.
+  const args = ["-D", `${dir}/data`, "-l", `${dir}/server.log`, "-m", "immediate", "-w"];
+  await run(`${bin}/pg_ctl`, [...args, "restart"], owner);
+}
+
 /** Stops the server synchronously (for `unload` handlers, which cannot wait). */
 export function stopThrowawayPostgresSync(dir: string): void {
   try {

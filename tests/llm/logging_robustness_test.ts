@@ -278,3 +278,81 @@ Deno.test("on the Edge Runtime, writes are kept alive with EdgeRuntime.waitUntil
     delete runtime.EdgeRuntime;
   }
 });
+
+Deno.test("one oversized userId (a JWT passed by mistake) is cut, and neither it nor its batch is lost", async () => {
+  await using h = await openServiceHarness();
+  const bytes = crypto.getRandomValues(new Uint8Array(7_500));
+  const jwt = btoa(String.fromCharCode(...bytes)); // 10,000 characters that do not compress
+  const calls = Array.from(
+    { length: 10 },
+    (_, i) => h.service.chatCompletion({ messages }, { userId: i === 3 ? jwt : `user_${i}` }),
+  );
+  await Promise.all(calls);
+  await h.service.flush();
+  const rows = await h.rows();
+  assert.equal(h.fallback.length, 0, "nothing was printed");
+  assert.equal(rows.length, 10, "every row landed");
+  const cut = rows.find((row) => row.user_id!.startsWith(jwt.slice(0, 50)))!;
+  assert.equal(cut.user_id!.length, 255);
+  assert.ok(cut.user_id!.endsWith("…[truncated]"));
+  assert.deepEqual((cut.metadata as Record<string, unknown>).llm_log_truncated, {
+    user_id: 10_000,
+  });
+});
+
+Deno.test("a worker shutdown prints every row not in a write, cleaned like a stored row, and the write in progress still reports", async () => {
+  await using h = await openServiceHarness();
+  const runtime = globalThis as { EdgeRuntime?: unknown };
+  const registered: Promise<unknown>[] = [];
+  runtime.EdgeRuntime = { waitUntil: (promise: Promise<unknown>) => registered.push(promise) };
+  const lines: string[] = [];
+  let writes = 0;
+  let inWrite = 0;
+  let failWrite!: (error: Error) => void;
+  const blocked = new Promise<void>((_, reject) => failWrite = reject);
+  try {
+    const echo = `test/echo-key/${crypto.randomUUID()}`;
+    h.sim.route(echo, (request) =>
+      Response.json({
+        error: { code: 401, message: `Invalid key ${request.headers.get("authorization")}` },
+      }, { status: 401 }));
+    const service = h.withOptions({
+      waitUntil: undefined,
+      fallback: (line) => void lines.push(line),
+      sink: { write: (rows) => (writes++, inWrite = rows.length, blocked) },
+      writer: { batchDelayMs: 20, maxConcurrentWrites: 1, maxAttempts: 5, retryDelayMs: 60_000 },
+    });
+    const nasty = { messages: [{ role: "user" as const, content: "nul:\u0000 lone:\ud800" }] };
+    const wave = (n: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          (i % 2
+            ? service.chatCompletion(nasty)
+            : service.chatCompletion({ model: echo, messages }))
+            .then((c) =>
+              c.id, (e) => e.logId)),
+      );
+    await wave(4); // these rows go into the write that hangs
+    while (writes === 0) await new Promise((r) => setTimeout(r, 5));
+    await wave(4); // these are queued behind it
+    await new Promise((r) => setTimeout(r, 60));
+    await wave(4); // these are still gathering
+    globalThis.dispatchEvent(new Event("beforeunload"));
+    assert.ok(inWrite > 0);
+    assert.equal(lines.length, 12 - inWrite, "queued and gathering rows are printed at once");
+    failWrite(new LogWriteError("connection refused", true));
+    await Promise.all(registered);
+    await service.flush();
+    assert.equal(lines.length, 12, "the rows of the failed write are printed at once, not retried");
+    assert.equal(writes, 1);
+  } finally {
+    delete runtime.EdgeRuntime;
+  }
+  const parsed = lines.map((line) => JSON.parse(line));
+  assert.equal(new Set(parsed.map((l) => l.row.id)).size, 12);
+  for (const line of lines) {
+    assert.ok(!line.includes(TEST_API_KEY), "the key is masked");
+    assert.ok(!/\\u0000|\\ud800/.test(line), "NUL and lone surrogates are replaced");
+  }
+  assert.ok(lines.some((line) => line.includes("[redacted: api key]")));
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { LLMCallLogRow } from "../../supabase/functions/_shared/llm/log-row.ts";
-import { LogWriteError } from "../../supabase/functions/_shared/llm/log-writer.ts";
+import { LogWriteError } from "../../supabase/functions/_shared/llm/log-sink.ts";
 import { sanitizeRow } from "../../supabase/functions/_shared/llm/sanitize-row.ts";
 import { createSqlSink } from "../../supabase/functions/_shared/llm/sql-sink.ts";
 import { openTestDatabase, type TestDatabase } from "../harness/database.ts";

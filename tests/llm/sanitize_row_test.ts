@@ -467,3 +467,13 @@ Deno.test("sanitizeRow gives the same result when run twice", async () => {
   const once = await sanitizeRow(input, { apiKey: API_KEY });
   assert.deepEqual(await sanitizeRow(once, { apiKey: API_KEY }), once);
 });
+
+Deno.test("identifying columns longer than 255 characters are cut with a marker, the original length kept", async () => {
+  const long = "👋".repeat(200); // 400 code units: a cut must not split a pair
+  const clean = await sanitizeRow(row({ model: long, request_id: "x".repeat(255) }));
+  assert.equal(clean.request_id, "x".repeat(255), "255 characters are kept whole");
+  assert.ok(clean.model.length <= 255);
+  assert.ok(clean.model.endsWith("…[truncated]"));
+  assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])/.test(clean.model), "no lone surrogate");
+  assert.deepEqual((clean.metadata as Record<string, unknown>).llm_log_truncated, { model: 400 });
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type LLMCallLogRow, LOG_COLUMNS } from "../../supabase/functions/_shared/llm/log-row.ts";
-import { LogWriteError } from "../../supabase/functions/_shared/llm/log-writer.ts";
+import { LogWriteError } from "../../supabase/functions/_shared/llm/log-sink.ts";
 import { createSqlSink } from "../../supabase/functions/_shared/llm/sql-sink.ts";
 import { createSupabaseSink } from "../../supabase/functions/_shared/llm/supabase-sink.ts";
 import { openTestDatabase, type TestDatabase } from "../harness/database.ts";
@@ -193,4 +193,70 @@ Deno.test({
       metadata: row.metadata,
     });
   },
+});
+
+/** Random text that does not compress: a value no btree index row can hold. */
+function incompressible(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return btoa(String.fromCharCode(...bytes)).slice(0, length);
+}
+
+Deno.test("log sinks write idempotently and say when the rows themselves were refused", async (t) => {
+  await using db = await openTestDatabase();
+  const count = async (id: string) =>
+    (await db.query<{ n: number }>(`select count(*)::int as n from llm_call_logs where id = $1`, [
+      id,
+    ]))[0].n;
+
+  await t.step(
+    "the Supabase sink upserts with ignore-duplicates as service_role, so a retried batch succeeds once",
+    async () => {
+      const { postgrest, sink } = supabaseSinkOver(db);
+      const rows = [logRow(), logRow()];
+      await sink.write(rows);
+      await sink.write(rows); // the retry after a lost acknowledgement
+      assert.deepEqual(postgrest.calls.map((c) => c.status), [201, 201]);
+      const [call] = postgrest.calls;
+      assert.equal(call.url.searchParams.get("on_conflict"), "id,created_at");
+      assert.match(call.headers.get("prefer") ?? "", /resolution=ignore-duplicates/);
+      for (const row of rows) assert.equal(await count(row.id), 1);
+    },
+  );
+
+  await t.step("the SQL sink skips rows already stored instead of failing", async () => {
+    const sink = createSqlSink((text, params) => db.query(text, params));
+    const rows = [logRow(), logRow()];
+    await sink.write([rows[0]]);
+    await sink.write(rows);
+    for (const row of rows) assert.equal(await count(row.id), 1);
+  });
+
+  await t.step("an index row too large (54000) is a content failure for both sinks", async () => {
+    const huge = logRow({ user_id: incompressible(10_000) });
+    const sql = createSqlSink((text, params) => db.query(text, params));
+    const viaSql = await sql.write([huge]).then(() => null, (e) => e);
+    assert.ok(viaSql instanceof LogWriteError);
+    assert.equal(viaSql.failure, "content");
+    assert.match(viaSql.message, /SQLSTATE 54000/);
+
+    const { postgrest, sink } = supabaseSinkOver(db);
+    const viaRest = await sink.write([huge]).then(() => null, (e) => e);
+    assert.ok(viaRest instanceof LogWriteError);
+    assert.deepEqual(postgrest.calls.map((c) => c.status), [500], "PostgREST answers 500");
+    assert.equal(viaRest.failure, "content", "but the code, 54000, blames the row");
+  });
+
+  await t.step("the SQL sink stops waiting when aborted, and hands the signal on", async () => {
+    let handed: AbortSignal | undefined;
+    const sink = createSqlSink((_text, _params, options) => {
+      handed = options?.signal;
+      return new Promise(() => {}); // a statement that never returns
+    });
+    const controller = new AbortController();
+    const writing = sink.write([logRow()], { signal: controller.signal });
+    const reason = new Error("timed out");
+    controller.abort(reason);
+    assert.equal(await writing.then(() => null, (e) => e), reason);
+    assert.equal(handed, controller.signal);
+  });
 });

@@ -5,8 +5,12 @@
  * with `apikey` and `Authorization` headers and a JSON body) and executes it on the real table
  * the way PostgREST does: one transaction, `SET LOCAL role` from the key, then
  * `INSERT … SELECT … FROM json_to_recordset($1) AS _(<column type>, …)` over the listed columns.
- * Errors come back in PostgREST's shape and with its statuses. Functions are called the same
- * way (`POST /rest/v1/rpc/<fn>` with the arguments as a JSON object: {@link callFunction}).
+ * An upsert (`?on_conflict=a,b` with `Prefer: resolution=ignore-duplicates`, what supabase-js's
+ * `upsert(rows, { onConflict, ignoreDuplicates: true })` sends) adds
+ * `ON CONFLICT (a, b) DO NOTHING`; `resolution=merge-duplicates` is refused, as it would need
+ * an `update` privilege this stand-in does not model. Errors come back in PostgREST's shape and
+ * with its statuses. Functions are called the same way (`POST /rest/v1/rpc/<fn>` with the
+ * arguments as a JSON object: {@link callFunction}).
  *
  * @module
  */
@@ -115,7 +119,9 @@ async function respond(
       const list = columns.map((c) => `"${c}"`).join(", ");
       const record = columns.map((c) => `"${c}" ${types.get(c)}`).join(", ");
       await tx.query(
-        `insert into public."${table}" (${list}) select ${list} from json_to_recordset($1::text::json) as _(${record})`,
+        `insert into public."${table}" (${list}) select ${list} from json_to_recordset($1::text::json) as _(${record})${
+          onConflict(url, request.headers, types)
+        }`,
         [JSON.stringify(rows)],
       );
     });
@@ -202,6 +208,26 @@ async function functionArguments(
   return { types, returnsSet: rows[0].returns_set };
 }
 
+/** The `ON CONFLICT` clause of an upsert, or `""` for a plain insert. */
+function onConflict(url: URL, headers: Headers, types: Map<string, string>): string {
+  const prefer = (headers.get("prefer") ?? "").split(",").map((p) => p.trim());
+  const resolution = prefer.find((p) => p.startsWith("resolution="))?.slice(11);
+  const target = url.searchParams.get("on_conflict");
+  if (!resolution) return "";
+  if (resolution !== "ignore-duplicates") {
+    throw Object.assign(new Error(`resolution=${resolution} is not supported by the stand-in`), {
+      code: "PGRST100",
+    });
+  }
+  if (!target) return " on conflict do nothing";
+  const columns = target.split(",").map((c) => c.trim());
+  const unknown = columns.find((c) => !types.has(c));
+  if (unknown) {
+    throw Object.assign(new Error(`column "${unknown}" does not exist`), { code: "42703" });
+  }
+  return ` on conflict (${columns.map((c) => `"${c}"`).join(", ")}) do nothing`;
+}
+
 async function columnTypes(tx: Queryable, table: string): Promise<Map<string, string>> {
   const rows = await tx.query<{ name: string; type: string }>(
     `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type
@@ -212,12 +238,18 @@ async function columnTypes(tx: Queryable, table: string): Promise<Map<string, st
   return new Map(rows.map((r) => [r.name, r.type]));
 }
 
-/** PostgREST's mapping of SQLSTATEs to HTTP statuses, for the codes the sink can meet. */
+/**
+ * PostgREST's mapping of SQLSTATEs to HTTP statuses, for the codes the sink can meet: class 22
+ * and 23 are 400 (23505 and 23503 are 409), 42501 is 403, 53 is 503, and 54 (54000, an index
+ * row too large) is a 500 although the row is to blame.
+ */
 function statusFor(code: string): number {
   if (code === "42501") return 403;
   if (code === "42P01" || code === "PGRST205") return 404;
   if (code === "23505" || code === "23503") return 409;
-  if (code.startsWith("PGRST") || code.startsWith("22") || code.startsWith("23")) return 400;
+  if (code.startsWith("53") || code === "PGRST000") return 503;
+  if (code.startsWith("54")) return 500;
+  if (code.startsWith("PGRST") || /^(22|23|42)/.test(code)) return 400;
   return 500;
 }
 

@@ -17,6 +17,7 @@
  * @module
  */
 import { type CallStart, snapshot, type UntimedOutcome } from "./llm/build-log-row.ts";
+import { readableCopy, readContext } from "./llm/caller-values.ts";
 import {
   apiError,
   cancelledError,
@@ -38,7 +39,7 @@ import {
   usageFlag,
 } from "./llm/service-config.ts";
 import type { ChatCompletion, ChatCompletionRequest, LLMCallContext } from "./llm/types.ts";
-import { validateRequest } from "./llm/validate-request.ts";
+import { type RequestIssue, validateRequest } from "./llm/validate-request.ts";
 
 export * from "./llm/errors.ts";
 export type * from "./llm/types.ts";
@@ -50,10 +51,11 @@ export type {
   LLMMethodType,
 } from "./llm/log-row.ts";
 export { LOG_COLUMNS, LOG_TABLE } from "./llm/log-row.ts";
-export { type LogSink, LogWriteError, type UnwrittenRowLine } from "./llm/log-writer.ts";
+export { type LogSink, LogWriteError } from "./llm/log-sink.ts";
+export type { UnwrittenRowLine } from "./llm/unwritten-line.ts";
 export { createSupabaseSink, type SupabaseSinkOptions } from "./llm/supabase-sink.ts";
 export { createSqlSink, INSERT_ROWS_SQL, type SqlQuery } from "./llm/sql-sink.ts";
-export type { RedactHook } from "./llm/call-recorder.ts";
+export type { RedactHook } from "./llm/prepare-row.ts";
 export type { LLMServiceOptions } from "./llm/service-config.ts";
 export type { LLMLimitsOptions } from "./llm/call-budget.ts";
 export {
@@ -94,7 +96,7 @@ export class LLMService {
   ): Promise<ChatCompletion> {
     const call = this.#begin("chat_completion", request, context);
     const config = this.#config();
-    const sent = await this.#send(call, config, { ...request, usage: usageFlag(request) });
+    const sent = await this.#send(call, config, {});
     try {
       const response = await this.#await(call, sent);
       const text = await response.text().catch((error) => {
@@ -133,11 +135,7 @@ export class LLMService {
   ): Promise<Response> {
     const call = this.#begin("stream_completion", request, context);
     const config = this.#config();
-    const sent = await this.#send(call, config, {
-      ...request,
-      stream: true,
-      usage: usageFlag(request),
-    });
+    const sent = await this.#send(call, config, { stream: true });
     let response: Response;
     try {
       response = await this.#await(call, sent);
@@ -175,15 +173,18 @@ export class LLMService {
 
   /** Resolves once every row recorded so far is written or handed to the fallback. */
   async flush(): Promise<void> {
-    await this.#resolved?.recorder.flush();
+    await this.#resolved?.pipeline.flush();
   }
 
   #begin(method: LLMMethodType, request: unknown, context: unknown): CallStart {
+    const reading = readContext(context);
     return {
       id: crypto.randomUUID(),
       method,
       request,
-      context: isRecord(context) ? context as LLMCallContext : {},
+      context: reading.context,
+      contextIssues: reading.issues,
+      metadataSnapshot: reading.metadataSnapshot,
       startedAt: this.#options.now?.() ?? Date.now(),
       startedMono: performance.now(),
     };
@@ -193,20 +194,12 @@ export class LLMService {
   async #send(
     call: CallStart,
     config: ServiceConfig,
-    body: Record<string, unknown>,
+    overrides: Record<string, unknown>,
   ): Promise<SentRequest> {
-    const issues = validateRequest(call.request);
-    if (call.method === "chat_completion" && isRecord(call.request) && call.request.stream) {
-      issues.push({ field: "stream", message: "stream: true needs streamCompletion" });
-    }
-    let json = "";
-    try {
-      if (!issues.length) json = JSON.stringify(body);
-    } catch (error) {
-      issues.push({ field: "", message: `cannot be serialised as JSON: ${String(error)}` });
-    }
+    const { issues, json } = checkCall(call, overrides);
     if (issues.length) {
       call.snapshot = snapshot(call.request);
+      if (call.snapshot === undefined) call.request = readableCopy(call.request);
       throw this.#fail(call, validationError(issues, call.id));
     }
     call.snapshot = json;
@@ -242,6 +235,7 @@ export class LLMService {
       status,
       timeoutMs: this.#config().timeoutMs,
       reason: call.context.signal?.reason,
+      apiKey: this.#config().apiKey,
     };
     return this.#fail(call, transportError(sent.abortedBy(), error, context), {
       httpStatus: status,
@@ -263,12 +257,13 @@ export class LLMService {
     const ended = { endedAt: this.#options.now?.() ?? Date.now(), endedMono: performance.now() };
     this.#resolved?.budget.settle(call.id);
     const { metadata } = call.context;
-    const metadataSnapshot = metadata === undefined ? undefined : snapshot(metadata);
-    const recorder = this.#config().recorder;
+    const metadataSnapshot = (metadata === undefined ? undefined : snapshot(metadata)) ??
+      call.metadataSnapshot;
+    const pipeline = this.#config().pipeline;
     if (typeof outcome !== "function") {
-      return recorder.record(call, { ...outcome, ...ended, metadataSnapshot });
+      return pipeline.record(call, { ...outcome, ...ended, metadataSnapshot });
     }
-    return recorder.record(call, () => ({ ...outcome(), ...ended, metadataSnapshot }));
+    return pipeline.record(call, () => ({ ...outcome(), ...ended, metadataSnapshot }));
   }
 
   #keepAlive(promise: Promise<unknown>): void {
@@ -280,6 +275,31 @@ export class LLMService {
 
   #config(): ServiceConfig {
     return this.#resolved ??= resolveConfig(this.#options, (p) => this.#keepAlive(p));
+  }
+}
+
+/**
+ * Checks the request and the context, and serialises the body to send. Nothing the caller
+ * passed (a throwing getter, a `Proxy`) can make it throw: that becomes an issue too.
+ */
+function checkCall(
+  call: CallStart,
+  overrides: Record<string, unknown>,
+): { issues: RequestIssue[]; json: string } {
+  const issues = [...call.contextIssues ?? []];
+  const { request } = call;
+  try {
+    issues.push(...validateRequest(request));
+    if (call.method === "chat_completion" && isRecord(request) && request.stream) {
+      issues.push({ field: "stream", message: "stream: true needs streamCompletion" });
+    }
+    if (issues.length) return { issues, json: "" };
+    const body = { ...request as object, ...overrides, usage: usageFlag(request) };
+    return { issues, json: JSON.stringify(body) };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : "an unreadable value";
+    issues.push({ field: "", message: `cannot be serialised as JSON: ${why}` });
+    return { issues, json: "" };
   }
 }
 

@@ -39,11 +39,15 @@ const STATUS: Record<LLMErrorType, number> = {
   budget_unavailable: 503,
 };
 
-/** Messages that would tell a client about our account rather than their request. */
+/**
+ * Messages that would tell a client about our account or our infrastructure rather than their
+ * request: a network error's message names the upstream URL, which may be a gateway path.
+ */
 const PRIVATE: ReadonlySet<LLMErrorType> = new Set([
   "missing_api_key",
   "authentication",
   "insufficient_credits",
+  "network_error",
 ]);
 
 /** A JSON error response with CORS headers. */

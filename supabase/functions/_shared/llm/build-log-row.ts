@@ -25,6 +25,10 @@ export interface CallStart {
    */
   snapshot?: string;
   context: LLMCallContext;
+  /** What was wrong with the context as given; the call is rejected with these. */
+  contextIssues?: { field: string; message: string }[];
+  /** The context's metadata as JSON text when the call started. */
+  metadataSnapshot?: string;
   /** Wall clock at the start, epoch milliseconds. */
   startedAt: number;
   /** `performance.now()` at the start. */
@@ -85,7 +89,7 @@ export function buildLogRow(start: CallStart, outcome: CallOutcome): LLMCallLogR
     edge_function: text(context.edgeFunction),
     user_id: text(context.userId),
     method_type: start.method,
-    model: requestedModel(request),
+    model: requestedModel(source),
     response_model: stringOrNull(body?.model),
     provider: stringOrNull(body?.provider),
     generation_id: stringOrNull(body?.id) ?? outcome.generationId ?? null,

@@ -12,6 +12,7 @@ import {
   LLMTimeoutError,
   LLMValidationError,
 } from "./errors.ts";
+import { describeNetworkFailure, mask, maskedError } from "./network-failure.ts";
 import type { UpstreamError } from "./upstream-error.ts";
 import type { RequestIssue } from "./validate-request.ts";
 
@@ -55,25 +56,41 @@ export function cancelledError(
   });
 }
 
-/** The request or its body failed in transit: a timeout of ours, the caller's abort, or the network. */
+/**
+ * The request or its body failed in transit: a timeout of ours, the caller's abort, or the
+ * network. The runtime's error can hold the request URL, and with it an API key that sits in
+ * `baseUrl` (a gateway path): message, details and `cause` are masked.
+ */
 export function transportError(
   abortedBy: "timeout" | "signal" | null,
   error: unknown,
-  context: { logId: string; status: number | null; timeoutMs: number; reason?: unknown },
+  context: {
+    logId: string;
+    status: number | null;
+    timeoutMs: number;
+    reason?: unknown;
+    apiKey?: string | null;
+  },
 ): LLMError {
-  const { logId, status } = context;
+  const { logId, status, apiKey } = context;
   if (abortedBy === "signal") return cancelledError(logId, context.reason, status);
-  const init = { logId, cause: error, status };
+  const init = { logId, cause: maskedError(error, apiKey), status };
   if (abortedBy === "timeout") {
     return new LLMTimeoutError(
       `No complete response from OpenRouter within ${context.timeoutMs} ms`,
       { ...init, type: "timeout" },
     );
   }
-  return new LLMNetworkError(`Cannot reach OpenRouter: ${errorText(error)}`, {
-    ...init,
-    type: "network_error",
-  });
+  const failure = describeNetworkFailure(error, apiKey);
+  const detail = failure.causes.at(-1) ?? mask(errorText(error), apiKey);
+  return new LLMNetworkError(
+    `Cannot reach OpenRouter (${failure.reason.replaceAll("_", " ")}): ${detail}`,
+    {
+      ...init,
+      type: "network_error",
+      details: { network_reason: failure.reason, causes: failure.causes },
+    },
+  );
 }
 
 function errorText(error: unknown): string {

@@ -8,9 +8,16 @@
  *   megabytes. They become a short placeholder with the media type, decoded size and a SHA-256
  *   prefix, so identical attachments can still be matched.
  * - Any occurrence of the API key is masked, wherever it came from.
+ * - The short identifying columns are bounded (see `bound-columns.ts`).
+ *
+ * All of it is synchronous ({@link sanitizeRowNow}), so a row printed at shutdown, when nothing
+ * can be awaited, is cleaned exactly as a stored one.
  *
  * @module
  */
+// A Node built-in (the Edge Runtime has it too): hashing that can run synchronously.
+import { createHash } from "node:crypto";
+import { boundIdentifiers } from "./bound-columns.ts";
 import { isRecord } from "./json.ts";
 import type { LLMCallLogRow } from "./log-row.ts";
 
@@ -41,15 +48,40 @@ export interface SanitizeOptions {
 
 /**
  * Returns the row as storable JSON: unsafe characters replaced, base64 payloads summarised, the
- * API key masked. Values that are not JSON (`Date`, `bigint`, functions, cycles, `NaN`) are
- * converted or dropped as `JSON.stringify` would, without throwing. The input is not modified;
- * when nothing needs cleaning it is returned as it is (rows are built from the service's own
- * snapshots, so no caller holds a reference into them).
+ * API key masked, identifying columns bounded. Values that are not JSON (`Date`, `bigint`,
+ * functions, cycles, `NaN`) are converted or dropped as `JSON.stringify` would, without
+ * throwing. The input is not modified; when nothing needs cleaning it is returned as it is
+ * (rows are built from the service's own snapshots, so no caller holds a reference into them).
+ *
+ * @example
+ * ```ts
+ * const clean = await sanitizeRow(row, { apiKey: "sk-or-v1-…" });
+ * ```
  */
-export async function sanitizeRow(
+export function sanitizeRow(
   row: LLMCallLogRow,
   options: SanitizeOptions = {},
 ): Promise<LLMCallLogRow> {
+  try {
+    return Promise.resolve(sanitizeRowNow(row, options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * {@link sanitizeRow}, synchronously.
+ *
+ * @example
+ * ```ts
+ * console.error(JSON.stringify(sanitizeRowNow(row, { apiKey })));
+ * ```
+ */
+export function sanitizeRowNow(row: LLMCallLogRow, options: SanitizeOptions = {}): LLMCallLogRow {
+  return boundIdentifiers(cleanRow(row, options));
+}
+
+function cleanRow(row: LLMCallLogRow, options: SanitizeOptions): LLMCallLogRow {
   const secret = options.apiKey && options.apiKey.length >= 8 ? options.apiKey : undefined;
   if (isAlreadySafe(row, secret)) return row;
   const payloads: Payload[] = [];
@@ -86,9 +118,7 @@ export async function sanitizeRow(
   };
   const clean = walk(row, 0) as LLMCallLogRow;
   if (payloads.length === 0) return clean;
-  await Promise.all(payloads.map(async (payload) => {
-    payload.placeholder = await placeholder(payload);
-  }));
+  for (const payload of payloads) payload.placeholder = placeholder(payload);
   const byToken = new Map(payloads.map((p, i) => [token(i), p.placeholder]));
   const substitute = (value: unknown): unknown => {
     if (typeof value === "string") return byToken.get(value) ?? value;
@@ -174,15 +204,10 @@ function token(index: number): string {
   return `\u0000payload:${index}`;
 }
 
-async function placeholder(payload: Payload): Promise<string> {
+function placeholder(payload: Payload): string {
   const body = payload.text.slice(payload.start).replace(/\s+/g, "");
   const padding = body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0;
   const bytes = Math.max(0, Math.floor(body.length * 3 / 4) - padding);
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(payload.text));
-  const hex = Array.from(
-    new Uint8Array(digest).subarray(0, 8),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+  const hex = createHash("sha256").update(payload.text, "utf8").digest("hex").slice(0, 16);
   return `[base64 ${payload.mediaType}, ${bytes} bytes, sha256:${hex}]`;
 }

@@ -6,10 +6,11 @@
  */
 import { BudgetGuard } from "./budget-guard.ts";
 import { CallBudget, type LLMLimitsOptions } from "./call-budget.ts";
-import { CallRecorder, type RedactHook } from "./call-recorder.ts";
 import { type EnvironmentConfig, environmentConfig, SECRET_KEY_VARIABLES } from "./environment.ts";
 import { isRecord } from "./json.ts";
-import { type LogSink, LogWriter, type LogWriterOptions } from "./log-writer.ts";
+import { LogPipeline, type LogPipelineLimits } from "./log-pipeline.ts";
+import type { LogSink } from "./log-sink.ts";
+import { type RedactHook, RowPreparer } from "./prepare-row.ts";
 import { ModelPriceList } from "./pricing.ts";
 import { createSupabaseSink } from "./supabase-sink.ts";
 import { createSupabaseLimitsSource } from "./limits-source.ts";
@@ -44,11 +45,12 @@ export interface LLMServiceOptions {
   /** Estimate missing costs from OpenRouter's `/models` prices. @default {true} */
   estimateCosts?: boolean;
   /**
-   * Batching, retry and memory limits of the background writer. Here `batchDelayMs` (default
-   * 100) is how long calls gather before their rows are prepared and written together: a
-   * little latency for the log, far less work per row.
+   * Batching, retry and memory limits of the log pipeline: `batchDelayMs` (default 100) is the
+   * one batching delay, how long calls gather before their rows are prepared and written
+   * together; `maxBatchRows`, `maxAttempts`, `retryDelayMs`, `attemptTimeoutMs`,
+   * `maxQueuedRows` and `maxConcurrentWrites` are described in `docs/reliability.md`.
    */
-  writer?: Omit<LogWriterOptions, "sink" | "waitUntil" | "fallback">;
+  writer?: LogPipelineLimits;
   /** Receives one JSON line per row that could not be written. @default {console.error} */
   fallback?: (line: string) => void;
   /** Wall clock in epoch milliseconds, for `created_at` and `completed_at`. @default {Date.now} */
@@ -71,7 +73,8 @@ export interface ServiceConfig {
   timeoutMs: number;
   streamIdleTimeoutMs: number;
   streamTimeoutMs: number;
-  recorder: CallRecorder;
+  /** Where every call's row goes. */
+  pipeline: LogPipeline;
   /** The pre-send budget check: `maxCostUsd` and `llm_limits`. */
   budget: CallBudget;
 }
@@ -97,36 +100,21 @@ export function resolveConfig(
     for (const warning of env.warnings) console.warn(`llm-service: ${warning}`);
     if (!sink) console.warn(`llm-service: ${missingSinkReason(env)}; call logs go to the console`);
   }
-  // Calls are gathered into batches by the recorder; the writer then drains without waiting.
-  const batchDelayMs = options.writer?.batchDelayMs ?? 100;
-  const writer = new LogWriter({
-    ...options.writer,
-    batchDelayMs: 0,
-    sink,
-    fallback,
-    waitUntil: keepAlive,
-  });
   const siteUrl = options.siteUrl ?? env.siteUrl;
   const appName = options.appName ?? env.appName;
   const headers: Record<string, string> = {};
   if (siteUrl) headers["http-referer"] = siteUrl;
   if (appName) headers["x-openrouter-title"] = headers["x-title"] = appName;
   const prices = new ModelPriceList({ baseUrl, fetch: fetchImpl });
-  const recorder = new CallRecorder({
-    writer,
+  const preparer = new RowPreparer({
     prices: options.estimateCosts === false ? null : prices,
     redact: options.redact,
     apiKey: apiKey ?? undefined,
-    keepAlive,
-    fallback,
-    batchDelayMs,
   });
+  const pipeline = new LogPipeline({ ...options.writer, sink, fallback, keepAlive, preparer });
   // Supabase's Edge Runtime warns before it shuts a worker down: print what has not landed yet.
   if (edgeRuntimeWaitUntil()) {
-    globalThis.addEventListener?.("beforeunload", () => {
-      recorder.abandon("worker_shutdown");
-      writer.abandon("worker_shutdown");
-    });
+    globalThis.addEventListener?.("beforeunload", () => pipeline.shutdown("worker_shutdown"));
   }
   return {
     apiKey,
@@ -136,7 +124,7 @@ export function resolveConfig(
     timeoutMs: options.timeoutMs ?? 300_000,
     streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 60_000,
     streamTimeoutMs: options.streamTimeoutMs ?? 600_000,
-    recorder,
+    pipeline,
     budget: resolveBudget(options, options.sink === undefined ? envSupabase : null, prices),
   };
 }

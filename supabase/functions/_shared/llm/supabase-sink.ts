@@ -13,7 +13,7 @@
  */
 import type { SupabaseClient } from "npm:@supabase/supabase-js@2.119.1";
 import { LOG_TABLE } from "./log-row.ts";
-import { type LogSink, LogWriteError } from "./log-writer.ts";
+import { failureOfCode, type LogSink, LogWriteError, type LogWriteFailure } from "./log-sink.ts";
 
 /** Options of {@link createSupabaseSink}. */
 export interface SupabaseSinkOptions {
@@ -26,7 +26,9 @@ export interface SupabaseSinkOptions {
 }
 
 /**
- * Creates a sink that inserts batches into `public.llm_call_logs` via PostgREST.
+ * Creates a sink that inserts batches into `public.llm_call_logs` via PostgREST, idempotently:
+ * `upsert` with `ignoreDuplicates` becomes `insert … on conflict (id, created_at) do nothing`,
+ * which needs only the `insert` privilege the migration grants to `service_role`.
  *
  * @example
  * ```ts
@@ -39,17 +41,34 @@ export function createSupabaseSink(options: SupabaseSinkOptions): LogSink {
   return {
     async write(rows, { signal } = {}) {
       client ??= connect(options);
-      let query = (await client).from(LOG_TABLE).insert(rows);
+      let query = (await client).from(LOG_TABLE).upsert(rows, {
+        onConflict: "id,created_at",
+        ignoreDuplicates: true,
+      });
       if (signal) query = query.abortSignal(signal);
       const { error, status } = await query;
       if (!error) return;
       const detail = [error.code, error.message, error.details, error.hint].filter(Boolean);
+      const failure = failureOf(status, error.code);
       throw new LogWriteError(
         `Cannot insert into ${LOG_TABLE} (HTTP ${status}): ${detail.join("; ")}`,
-        isRetryable(status),
+        failure === "transient",
+        { content: failure === "content" },
       );
     },
   };
+}
+
+/**
+ * The database's code decides first (PostgREST reports a refused row as HTTP 400 or, for
+ * 54000, 500); a body too large for the gateway (413) is content too: halves may pass.
+ * Without a code: network failures (status 0), timeouts, rate limits and server errors may
+ * pass on retry, the rest will not.
+ */
+function failureOf(status: number, code: string | undefined): LogWriteFailure {
+  if (status === 413) return "content";
+  if (code && /^[0-9A-Z]{5}$|^PGRST[0-9]{3}$/.test(code)) return failureOfCode(code);
+  return isRetryable(status) ? "transient" : "permanent";
 }
 
 async function connect(options: SupabaseSinkOptions): Promise<SupabaseClient> {

@@ -103,7 +103,13 @@ export function validateRequest(request: unknown): RequestIssue[] {
   if (typeof request !== "object" || request === null || Array.isArray(request)) {
     return [{ field: "", message: `expected a request object, received ${describe(request)}` }];
   }
-  return isPlainlyValid(request) ? [] : schemaIssues(request);
+  try {
+    return isPlainlyValid(request) ? [] : schemaIssues(request);
+  } catch (error) {
+    // A getter that throws, or a Proxy whose traps do: the request cannot even be read.
+    const why = error instanceof Error ? error.message : "unreadable value";
+    return [{ field: "", message: `cannot be read: ${why}` }];
+  }
 }
 
 /** What the zod schema finds wrong with a request object (the authority on validity). */
