@@ -63,6 +63,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const random = seeded(options.seed ?? 15);
   await using sim = await startOpenRouterSimulator();
   const writes = { ok: 0, failed_before: 0, failed_after: 0, timed_out: 0 };
+  let attempts = 0;
   const flaky: LogSink = {
     async write(rows, init) {
       const bad = rows.find((row) => options.poisoned?.(row.request_id ?? ""));
@@ -71,8 +72,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           content: true,
         });
       }
-      const roll = random();
+      // The first three writes fail in each of the three ways, so that every run, however its
+      // calls happen to batch, goes through all of them; later writes fail at random.
       const share = failureRate / 3;
+      const roll = attempts < 3 && failureRate > 0 ? share * (attempts + 0.5) : random();
+      attempts++;
       if (roll < share) {
         writes.failed_before++;
         throw new LogWriteError("soak: connection refused", true);

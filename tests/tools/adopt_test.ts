@@ -46,7 +46,7 @@ Deno.test("adopt writes every migration, in order, after the project's newest, a
     for (const [i, file] of ours.entries()) {
       assert.equal(await Deno.readTextFile(`${project}/${migrations[i]}`), file.sql);
     }
-    for (const path of ["llm-service.ts", "llm/log-writer.ts", "llm/environment.ts"]) {
+    for (const path of ["llm-service.ts", "llm/log-pipeline.ts", "llm/environment.ts"]) {
       const shared = `supabase/functions/_shared/${path}`;
       assert.ok(written.includes(shared), shared);
       assert.equal(

@@ -57,6 +57,9 @@ export function readContext(input: unknown): ContextReading {
   else if (signal !== undefined && signal !== null) {
     issues.push({ field: "context.signal", message: "expected an AbortSignal" });
   }
+  // Checked (a finite, non-negative number) by the budget check, which names it when it is not.
+  const maxCostUsd = read("maxCostUsd");
+  if (maxCostUsd !== undefined && maxCostUsd !== null) context.maxCostUsd = maxCostUsd as number;
   const metadata = read("metadata");
   if (metadata === undefined) return { context, issues };
   const metadataSnapshot = metadataText(
