@@ -11,8 +11,8 @@
  *
  * @module
  */
-import type { SupabaseClient } from "npm:@supabase/supabase-js@2.119.1";
-import { keyFromMap, readEnv } from "../llm/environment.ts";
+import { supabaseAuthClaims } from "../http/caller.ts";
+import { readEnv } from "../llm/environment.ts";
 
 /** The claims of a verified access token (only what the dashboard reads is typed). */
 export interface VerifiedClaims {
@@ -163,20 +163,4 @@ function decodeJson(part: string): Record<string, unknown> {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Supabase Auth's `getClaims`, or `null` when SUPABASE_URL or a public key is missing. */
-function supabaseAuthClaims(): ((jwt: string) => Promise<Record<string, unknown>>) | null {
-  const url = readEnv("SUPABASE_URL");
-  const key = readEnv("SUPABASE_ANON_KEY") ?? keyFromMap(readEnv("SUPABASE_PUBLISHABLE_KEYS"));
-  if (!url || !key) return null;
-  let client: Promise<SupabaseClient> | undefined;
-  return async (jwt) => {
-    client ??= import("npm:@supabase/supabase-js@2.119.1").then(({ createClient }) =>
-      createClient(url, key, { auth: { persistSession: false, autoRefreshToken: false } })
-    );
-    const { data, error } = await (await client).auth.getClaims(jwt);
-    if (error || !data) throw new Error(error?.message ?? "Invalid JWT");
-    return data.claims as Record<string, unknown>;
-  };
 }

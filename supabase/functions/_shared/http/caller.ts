@@ -63,6 +63,26 @@ export function createCallerIdentifier(
 
 /** Verification through Supabase Auth, or `null` when Supabase is not configured. */
 function supabaseVerifier(): VerifyToken | null {
+  const readClaims = supabaseAuthClaims();
+  if (!readClaims) return null;
+  return async (jwt) => {
+    const { sub } = await readClaims(jwt);
+    return typeof sub === "string" && sub ? sub : null;
+  };
+}
+
+/**
+ * The verified claims of a JWT, as Supabase Auth's `getClaims` gives them (it checks the
+ * signature against the project's keys), or `null` when `SUPABASE_URL` or a publishable key is
+ * not set. A token Auth refuses rejects with {@link InvalidTokenError}.
+ *
+ * @example
+ * ```ts
+ * const readClaims = supabaseAuthClaims();
+ * const claims = readClaims ? await readClaims(token) : null;
+ * ```
+ */
+export function supabaseAuthClaims(): ((jwt: string) => Promise<Record<string, unknown>>) | null {
   const url = readEnv("SUPABASE_URL");
   const key = readEnv("SUPABASE_ANON_KEY") ?? keyFromMap(readEnv("SUPABASE_PUBLISHABLE_KEYS"));
   if (!url || !key) return null;
@@ -73,7 +93,6 @@ function supabaseVerifier(): VerifyToken | null {
     );
     const { data, error } = await (await client).auth.getClaims(jwt);
     if (error || !data) throw new InvalidTokenError(error?.message ?? "Invalid JWT");
-    const sub = data.claims.sub;
-    return typeof sub === "string" && sub ? sub : null;
+    return data.claims as Record<string, unknown>;
   };
 }

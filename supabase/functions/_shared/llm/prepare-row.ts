@@ -14,6 +14,7 @@ import { buildLogRow, type CallOutcome, type CallStart } from "./build-log-row.t
 import type { Json, LLMCallLogRow } from "./log-row.ts";
 import { estimateCost, type ModelPriceList } from "./pricing.ts";
 import { sanitizeRowNow } from "./sanitize-row.ts";
+import { UNKNOWN_USAGE } from "./usage.ts";
 
 /**
  * How a call ended, or a function that says so when the row is prepared: a stream's outcome
@@ -150,13 +151,7 @@ function minimalRow(start: CallStart, error: unknown): LLMCallLogRow {
     response_body: null,
     completion_text: null,
     finish_reason: null,
-    prompt_tokens: null,
-    completion_tokens: null,
-    total_tokens: null,
-    cached_tokens: null,
-    reasoning_tokens: null,
-    cost_usd: null,
-    cost_source: null,
+    ...UNKNOWN_USAGE,
     response_time_ms: null,
     time_to_first_token_ms: null,
     http_status: null,
