@@ -1,5 +1,3 @@
-// deno-lint-ignore-file no-import-prefix -- full npm: specifiers keep _shared/ copyable into any
-// Supabase project without import-map entries in every function's deno.json (Supabase's guidance).
 /**
  * Verifies a signed-in user's Supabase access token and returns its claims, which the dashboard
  * then hands to Postgres exactly as PostgREST would (`request.jwt.claims`).
