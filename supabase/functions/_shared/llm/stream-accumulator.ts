@@ -1,3 +1,5 @@
+// deno-lint-ignore-file no-import-prefix -- full npm: specifiers keep _shared/ copyable into any
+// Supabase project without import-map entries in every function's deno.json (Supabase's guidance).
 /**
  * Reassembles a streamed completion from the raw bytes of OpenRouter's SSE stream.
  *
