@@ -3,6 +3,7 @@ import {
   StreamAccumulator,
   type StreamSummary,
 } from "../../supabase/functions/_shared/llm/stream-accumulator.ts";
+import { judgeStream } from "../../supabase/functions/_shared/llm/stream-outcome.ts";
 import { TextBuilder } from "../../supabase/functions/_shared/llm/text-builder.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -406,6 +407,32 @@ Deno.test("StreamAccumulator notes a data line that is not JSON and keeps readin
   });
 });
 
+Deno.test("StreamAccumulator records an event longer than maxEventChars as a failure and reads no further", () => {
+  const huge = chunk({ content: "x".repeat(2_000) });
+  const bytes = encoder.encode(
+    [ROLE, TEXT_DELTAS[0], huge, TEXT_DELTAS[1], STOP, FINAL_USAGE, DONE].join(""),
+  );
+  const accumulator = new StreamAccumulator({ maxEventChars: 1_000 });
+  splitAt(bytes, randomCuts(bytes.length, prng(7), 100)).forEach((c, i) => accumulator.feed(c, i));
+  const summary = accumulator.finish();
+  assert.equal(summary.completionText, "hé", "the text before the oversized event is kept");
+  assert.equal(summary.error?.code, "event_too_large");
+  assert.match(String(summary.error?.message), /longer than 1000 characters/);
+  assert.equal(summary.done, false);
+  assert.equal(summary.usage, null);
+  assert.equal(judgeStream({ kind: "eof" }, summary).status, "failed");
+});
+
+Deno.test("StreamAccumulator bounds a line that never ends at 16 MiB by default", () => {
+  const accumulator = new StreamAccumulator();
+  accumulator.feed(encoder.encode(ROLE + TEXT_DELTAS[0] + "data: "), 0);
+  const megabyte = encoder.encode("y".repeat(1024 * 1024));
+  for (let i = 1; i <= 17; i++) accumulator.feed(megabyte, i);
+  const summary = accumulator.finish();
+  assert.equal(summary.error?.code, "event_too_large");
+  assert.equal(summary.completionText, "hé");
+});
+
 Deno.test("StreamAccumulator reads a CRLF-framed stream exactly like an LF-framed one", () => {
   assert.deepEqual(
     whole("CRLF framing"),
@@ -507,7 +534,7 @@ const LONG: Transcript = {
   firstToken: 3_001,
 };
 
-Deno.test("StreamAccumulator reads a stream many blocks long the same however it arrives", async (t) => {
+Deno.test("StreamAccumulator reads a long stream, its first token after 64 KiB, the same however it arrives", async (t) => {
   const bytes = bytesOf(LONG);
   assert.ok(bytes.length > 5 * 65_536 && firstTokenBytes(LONG)![0] > 65_536);
   const expected = content(feed([bytes]));
@@ -521,7 +548,7 @@ Deno.test("StreamAccumulator reads a stream many blocks long the same however it
     assertFirstTokenAt(summary, LONG, chunks, "one event per chunk");
   });
 
-  await t.step("random chunkings, some chunks larger than a block", () => {
+  await t.step("random chunkings, some chunks larger than 64 KiB", () => {
     for (let seed = 1; seed <= 12; seed++) {
       const random = prng(seed * 104_729);
       const maxChunk = [7, 300, 4_096, 150_000][seed % 4];

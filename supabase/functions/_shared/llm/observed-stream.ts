@@ -150,9 +150,9 @@ const bufferPool: ArrayBuffer[] = [];
 
 /**
  * Reads `fetch` bodies (byte streams) with a BYOB reader into one pooled buffer, copying out
- * exactly the bytes each read delivered: about three times cheaper per chunk than the default
- * reader, which allocates a fresh buffer for every network chunk. Other streams are read with
- * the default reader.
+ * exactly the bytes each read delivered. Other streams are read with the default reader.
+ * Kept because the end-to-end benchmark shows it: with the default reader, the handler spent
+ * about twice the CPU per 2,000-chunk stream (docs/benchmarks.md, "What issue 14 removed").
  */
 function chunkSource(upstream: ReadableStream<Uint8Array>): ChunkSource {
   let byob: ReadableStreamBYOBReader | null = null;

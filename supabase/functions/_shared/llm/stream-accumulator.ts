@@ -3,30 +3,33 @@
 /**
  * Reassembles a streamed completion from the raw bytes of OpenRouter's SSE stream.
  *
- * Feeding is cheap: a chunk's bytes are copied into a block and its arrival time noted, and
- * nothing is parsed until a block is full or the summary is asked for. Parsing a block at once
- * (one decode, one framing pass) costs less than parsing chunk by chunk, and a caller reading the
- * stream does not wait for the parsing of its last block, which happens when the log row is made.
- * Arrival times are kept per chunk until the first token has been found, so the time to first
- * token is that of the chunk that completed the first token's event, as if parsed on arrival.
- *
- * Framing is left to `eventsource-parser` (comments such as `: OPENROUTER PROCESSING`, CRLF or
- * LF, events split anywhere); a streaming `TextDecoder` keeps multi-byte characters split across
- * network chunks intact. Each event is read tolerantly: usage may ride on any chunk (the last
- * non-null wins), `finish_reason` may repeat, `choices` may be empty, tool-call argument
- * fragments are joined by `index`, and a line that is not JSON is recorded, not fatal.
+ * Each network chunk is decoded and handed to `eventsource-parser` as it passes, which does the
+ * framing (comments such as `: OPENROUTER PROCESSING`, CRLF or LF, events split anywhere, one
+ * event's size bounded by its `maxBufferSize`); a streaming `TextDecoder` keeps multi-byte
+ * characters split across network chunks intact. Each event is read tolerantly: usage may ride
+ * on any chunk (the last non-null wins), `finish_reason` may repeat, `choices` may be empty,
+ * tool-call argument fragments are joined by `index`, and a line that is not JSON is recorded,
+ * not fatal. An event larger than the bound is recorded as the stream's error and the rest of
+ * the stream is passed on unread.
  *
  * @module
  */
-import { createParser, type EventSourceParser } from "npm:eventsource-parser@4.1.3";
+import {
+  createParser,
+  type EventSourceParser,
+  type ParseError,
+} from "npm:eventsource-parser@4.1.3";
 import { isRecord, stringOrNull } from "./json.ts";
 import type { Json } from "./log-row.ts";
 import { TextBuilder } from "./text-builder.ts";
 
 const MAX_INVALID_SAMPLES = 5;
 const MAX_SAMPLE_LENGTH = 500;
-/** Bytes gathered before they are parsed: about 200 events of a typical stream. */
-const BLOCK_BYTES = 65_536;
+/**
+ * The largest event read, in characters: far above any text delta, room for an image model's
+ * base64 output in one event, and a bound on what a broken upstream can make us buffer.
+ */
+const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 /** Event fields kept from the first event that has them. */
 const META_KEYS = ["id", "model", "provider", "created", "system_fingerprint"] as const;
 
@@ -64,17 +67,35 @@ export interface StreamSummary {
   firstTokenAt: number | null;
 }
 
-/** Feed it the stream's bytes as they pass; ask for the {@link StreamSummary} at the end. */
+/** Options of {@link StreamAccumulator}. */
+export interface StreamAccumulatorOptions {
+  /**
+   * The largest event read, in characters (`eventsource-parser`'s `maxBufferSize`). A larger
+   * one is recorded as the stream's `error` (code `event_too_large`), and the rest is not read.
+   *
+   * @default {16777216}
+   */
+  maxEventChars?: number;
+}
+
+/**
+ * Feed it the stream's bytes as they pass; ask for the {@link StreamSummary} at the end.
+ *
+ * @example
+ * ```ts
+ * const accumulator = new StreamAccumulator();
+ * const bytes = new TextEncoder().encode('data: {"choices":[{"delta":{"content":"Hi"}}]}\n\n');
+ * accumulator.feed(bytes, performance.now());
+ * accumulator.finish().completionText; // "Hi"
+ * ```
+ */
 export class StreamAccumulator {
   #decoder = new TextDecoder();
   #parser: EventSourceParser;
+  #maxEventChars: number;
+  /** Set once an event was too large: the parser stops, the stream goes on unread. */
+  #overflowed = false;
   #chunkAt = 0;
-  /** Bytes fed and not parsed yet. */
-  #block: Uint8Array | null = null;
-  #blockLength = 0;
-  /** While no first token has been found: where each unparsed chunk ends, and when it came. */
-  #chunkEnds: number[] = [];
-  #chunkTimes: number[] = [];
   #meta: Record<string, Json> = {};
   #choices = new Map<number, ChoiceParts>();
   #usage: unknown = null;
@@ -84,39 +105,33 @@ export class StreamAccumulator {
   #invalid: string[] = [];
   #invalidCount = 0;
 
-  constructor() {
-    this.#parser = createParser({ onEvent: (event) => this.#onData(event.data) });
+  constructor(options: StreamAccumulatorOptions = {}) {
+    this.#maxEventChars = options.maxEventChars ?? MAX_EVENT_CHARS;
+    this.#parser = createParser({
+      onEvent: (event) => this.#onData(event.data),
+      onError: (error) => this.#onParseError(error),
+      maxBufferSize: this.#maxEventChars,
+    });
   }
 
-  /**
-   * Takes one network chunk that arrived at `arrivedAt` (`performance.now()`). The bytes are
-   * copied: the caller may reuse or hand on the chunk afterwards.
-   */
+  /** Takes one network chunk that arrived at `arrivedAt` (`performance.now()`). */
   feed(chunk: Uint8Array, arrivedAt: number): void {
-    if (this.#blockLength + chunk.byteLength > BLOCK_BYTES) this.#parsePending();
-    if (chunk.byteLength > BLOCK_BYTES) {
-      this.#parse(chunk, arrivedAt);
-      return;
-    }
-    this.#block ??= new Uint8Array(BLOCK_BYTES);
-    this.#block.set(chunk, this.#blockLength);
-    this.#blockLength += chunk.byteLength;
-    if (this.#firstTokenAt === null) {
-      this.#chunkEnds.push(this.#blockLength);
-      this.#chunkTimes.push(arrivedAt);
-    }
+    if (this.#overflowed) return;
+    this.#chunkAt = arrivedAt;
+    this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
   }
 
   /** Flushes a final event that lacked its blank line, then summarises. */
   finish(): StreamSummary {
-    this.#parsePending();
-    this.#parser.feed(this.#decoder.decode() + "\n\n");
+    // `reset({ consume: true })` would parse a last unterminated line but, as the SSE spec has
+    // it, never dispatch an event whose blank line did not come: a stream ending in a bare
+    // `data: [DONE]` would then look cut off. Ending the line and the event dispatches it.
+    if (!this.#overflowed) this.#parser.feed(this.#decoder.decode() + "\n\n");
     return this.summary();
   }
 
   /** What has been received so far. */
   summary(): StreamSummary {
-    this.#parsePending();
     const first = this.#choices.get(Math.min(...this.#choices.keys()));
     return {
       responseBody: this.#responseBody(),
@@ -129,26 +144,15 @@ export class StreamAccumulator {
     };
   }
 
-  /** Parses the gathered bytes: chunk by chunk until the first token is found, then at once. */
-  #parsePending(): void {
-    const block = this.#block;
-    const length = this.#blockLength;
-    if (!block || length === 0) return;
-    const ends = this.#chunkEnds;
-    let start = 0;
-    for (let i = 0; i < ends.length && this.#firstTokenAt === null; i++) {
-      this.#parse(block.subarray(start, ends[i]), this.#chunkTimes[i]);
-      start = ends[i];
-    }
-    if (start < length) this.#parse(block.subarray(start, length), this.#chunkAt);
-    this.#blockLength = 0;
-    ends.length = 0;
-    this.#chunkTimes.length = 0;
-  }
-
-  #parse(bytes: Uint8Array, arrivedAt: number): void {
-    this.#chunkAt = arrivedAt;
-    this.#parser.feed(this.#decoder.decode(bytes, { stream: true }));
+  /** Only an oversized event matters: other parse errors are lines SSE says to ignore. */
+  #onParseError(error: ParseError): void {
+    if (error.type !== "max-buffer-size-exceeded") return;
+    this.#overflowed = true;
+    this.#error ??= {
+      code: "event_too_large",
+      message: `An event of the stream was longer than ${this.#maxEventChars} characters; ` +
+        "the rest of the stream was passed on without being read",
+    };
   }
 
   #onData(data: string): void {

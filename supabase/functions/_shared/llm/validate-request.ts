@@ -104,7 +104,7 @@ export function validateRequest(request: unknown): RequestIssue[] {
     return [{ field: "", message: `expected a request object, received ${describe(request)}` }];
   }
   try {
-    return isPlainlyValid(request) ? [] : schemaIssues(request);
+    return schemaIssues(request);
   } catch (error) {
     // A getter that throws, or a Proxy whose traps do: the request cannot even be read.
     const why = error instanceof Error ? error.message : "unreadable value";
@@ -117,67 +117,6 @@ export function schemaIssues(request: object): RequestIssue[] {
   const result = requestSchema.safeParse(request);
   if (result.success) return [];
   return result.error.issues.flatMap((issue) => flatten(issue, []));
-}
-
-const PLAIN_ROLES = new Set(["system", "developer", "user", "assistant"]);
-
-/**
- * True for the everyday request the schema accepts, checked without zod: plain text messages
- * and a few well-known fields. zod builds a full copy of what it checks, which on a busy
- * worker costs several microseconds per call; this check reads each value once and allocates
- * nothing. It may say `false` for a valid request (zod then decides), never `true` for one
- * the schema rejects: `tests/llm/validate_request_test.ts` compares the two on 100,000
- * generated requests.
- */
-export function isPlainlyValid(request: object): boolean {
-  if (Object.getPrototypeOf(request) !== Object.prototype) return false;
-  const fields = request as Record<string, unknown>;
-  for (const key in fields) {
-    const value = fields[key];
-    switch (key) {
-      case "messages":
-        if (!arePlainMessages(value)) return false;
-        break;
-      case "model":
-        if (typeof value !== "string" || value === "") return false;
-        break;
-      case "stream":
-        if (typeof value !== "boolean") return false;
-        break;
-      case "temperature":
-        if (!isNumberIn(value, 0, 2)) return false;
-        break;
-      case "top_p":
-        if (!isNumberIn(value, 0, 1)) return false;
-        break;
-      case "max_tokens":
-      case "max_completion_tokens":
-        if (!Number.isSafeInteger(value) || (value as number) < 1) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return "messages" in fields;
-}
-
-/** A non-empty array of `{role, content: string}` messages (plus an optional string `name`). */
-function arePlainMessages(value: unknown): boolean {
-  if (!Array.isArray(value) || value.length === 0) return false;
-  for (const message of value) {
-    if (typeof message !== "object" || message === null) return false;
-    if (Object.getPrototypeOf(message) !== Object.prototype) return false;
-    for (const key in message) {
-      if (key !== "role" && key !== "content" && key !== "name") return false;
-    }
-    if (!PLAIN_ROLES.has(message.role) || typeof message.content !== "string") return false;
-    if ("name" in message && typeof message.name !== "string") return false;
-  }
-  return true;
-}
-
-function isNumberIn(value: unknown, min: number, max: number): boolean {
-  return typeof value === "number" && value >= min && value <= max;
 }
 
 /** The shape of a zod issue this module reads. */
