@@ -5,8 +5,8 @@
  *
  * @module
  */
+import { sumOfProducts } from "../../supabase/functions/_shared/llm/decimal.ts";
 import { type CatalogueModel, modelInfo } from "./catalogue.ts";
-import { exactCost } from "./decimal-cost.ts";
 import { generationId } from "./generations.ts";
 
 /** One tool call of a planned answer. */
@@ -96,13 +96,12 @@ export function planCompletion(body: Body, options: PlanOptions = {}): Completio
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
-    cost: Number(exactCost({
-      promptTokens,
-      completionTokens,
-      promptPrice: model.pricing.prompt,
-      completionPrice: model.pricing.completion,
-      requestPrice: model.pricing.request,
-    })),
+    // The product's exact decimal sum, so the simulator's cost has no float drift either.
+    cost: Number(sumOfProducts([
+      [model.pricing.prompt, promptTokens],
+      [model.pricing.completion, completionTokens],
+      [model.pricing.request, 1],
+    ])),
     is_byok: false,
     prompt_tokens_details: { cached_tokens: Math.min(options.cachedTokens ?? 0, promptTokens) },
     cost_details: { upstream_inference_cost: null },

@@ -31,7 +31,6 @@ export {
 export type { StreamEnd } from "./byte-stream.ts";
 export { loadTranscript } from "./transcripts.ts";
 export { CATALOGUE, type CatalogueModel, modelInfo, modelsBody } from "./catalogue.ts";
-export { exactCost } from "./decimal-cost.ts";
 export { type CompletionPlan, planCompletion, tokens } from "./completion.ts";
 export { completionBody } from "./completion-body.ts";
 export { streamFrames } from "./stream-frames.ts";
