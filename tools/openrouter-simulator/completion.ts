@@ -7,7 +7,6 @@
  */
 import { sumOfProducts } from "../../supabase/functions/_shared/llm/decimal.ts";
 import { type CatalogueModel, modelInfo } from "./catalogue.ts";
-import { generationId } from "./generations.ts";
 
 /** One tool call of a planned answer. */
 export interface PlannedToolCall {
@@ -194,4 +193,20 @@ function plannedToolCalls(body: Body): PlannedToolCall[] {
       ? JSON.stringify({ location: "Paris, France", unit: "celsius" })
       : JSON.stringify({ timezone: "Europe/Paris" }),
   }));
+}
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * A new generation id in OpenRouter's shape, `gen-<unix seconds>-<20 random characters>`.
+ *
+ * @example
+ * ```ts
+ * generationId(); // "gen-1764158400-q3ZtN8cYw1LrB0xKd7Vm"
+ * ```
+ */
+export function generationId(): string {
+  const random = crypto.getRandomValues(new Uint8Array(20));
+  const suffix = Array.from(random, (byte) => ALPHABET[byte % ALPHABET.length]).join("");
+  return `gen-${Math.floor(Date.now() / 1000)}-${suffix}`;
 }
