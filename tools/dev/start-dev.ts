@@ -14,9 +14,14 @@ import {
   writeDevState,
 } from "./dev-state.ts";
 import { type Gateway, startGateway } from "./gateway.ts";
-import { type LocalDatabase, openLocalDatabase } from "./local-database.ts";
+import {
+  createRestHandler,
+  LOCAL_SERVICE_KEY,
+  type LocalDatabase,
+  openLocalDatabase,
+} from "./local-database.ts";
 import { LOCAL_JWT_SECRET, localSignIn } from "./local-auth.ts";
-import { createRestHandler, LOCAL_SERVICE_KEY } from "./rest-stand-in.ts";
+
 import { serveWire, type WireServer } from "./wire-server.ts";
 import { discoverFunctions, type FunctionWorker, startWorker } from "./workers.ts";
 
