@@ -29,10 +29,9 @@ export {
   type StreamOptions,
 } from "./sse.ts";
 export type { StreamEnd } from "./byte-stream.ts";
-export { loadTranscript } from "./transcripts.ts";
+export { loadTranscript } from "./sse.ts";
 export { CATALOGUE, type CatalogueModel, modelInfo, modelsBody } from "./catalogue.ts";
 export { type CompletionPlan, planCompletion, tokens } from "./completion.ts";
-export { completionBody } from "./completion-body.ts";
-export { streamFrames } from "./stream-frames.ts";
-export { DEFAULT_LONG_CHUNKS } from "./long-stream.ts";
+export { completionBody, streamFrames } from "./completion-wire.ts";
+export { DEFAULT_LONG_CHUNKS } from "./stream-scenarios.ts";
 export { MULTI_BYTE_TEXT } from "./scenarios.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { completionBody, completionResponse } from "./completion-body.ts";
+import { completionBody, completionResponse } from "./completion-wire.ts";
 import { planCompletion, type PlanOptions, requestedModel } from "./completion.ts";
 import {
   CHOICE_ERROR,
@@ -15,10 +15,8 @@ import {
   statusError,
 } from "./error-bodies.ts";
 import type { SimRequest } from "./exchange.ts";
-import { longChunkCount } from "./long-stream.ts";
-import { replayTranscript } from "./sse.ts";
-import { streamAnswer } from "./stream-scenarios.ts";
-import { loadTranscript, transcriptGenerationId } from "./transcripts.ts";
+import { loadTranscript, replayTranscript, transcriptGenerationId } from "./sse.ts";
+import { longChunkCount, streamAnswer } from "./stream-scenarios.ts";
 
 /** Text `sim/stream-bytes` appends to its reply: 2-, 3- and 4-byte UTF-8 characters. */
 export const MULTI_BYTE_TEXT = "héllo wörld — 你好 👋";

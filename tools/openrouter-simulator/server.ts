@@ -8,7 +8,7 @@ import { errorResponse } from "./error-bodies.ts";
 import { type Exchange, ExchangeRecorder, type SimRequest } from "./exchange.ts";
 import { ExchangeLog } from "./exchange-log.ts";
 import { API_PREFIX, type RouteHandler, routeRequest } from "./routes.ts";
-import { TRANSCRIPTS_DIR } from "./transcripts.ts";
+import { TRANSCRIPTS_DIR } from "./sse.ts";
 
 /** Options of {@link startOpenRouterSimulator}. */
 export interface SimulatorOptions {
