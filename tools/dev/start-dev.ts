@@ -43,8 +43,6 @@ export interface DevOptions {
   env?: Record<string, string>;
   /** Receives workers' output lines. @default {console.log} */
   log?: (line: string) => void;
-  /** @default {60_000} */
-  workerStartTimeoutMs?: number;
 }
 
 /** A running dev environment. */
@@ -157,7 +155,6 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
         env,
         cwd: root,
         log: options.log,
-        startTimeoutMs: options.workerStartTimeoutMs,
       });
       workers.set(fn.name, worker);
     }));

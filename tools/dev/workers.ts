@@ -31,8 +31,6 @@ export interface WorkerOptions {
   cwd?: string | URL;
   /** Receives each output line, prefixed. @default {console.log} */
   log?: (line: string) => void;
-  /** How long the function may take to listen. @default {60_000} (the first run compiles) */
-  startTimeoutMs?: number;
 }
 
 /** A running function process. */
@@ -47,6 +45,8 @@ export interface FunctionWorker {
 }
 
 const ENTRY = new URL(import.meta.url);
+/** How long a function may take to listen: its first run compiles it. */
+const START_TIMEOUT_MS = 60_000;
 
 /**
  * Lists `<dir>/*\/index.ts`, skipping folders whose name starts with `_` or `.` (shared code,
@@ -111,7 +111,7 @@ export async function startWorker(options: WorkerOptions): Promise<FunctionWorke
     await output;
   };
   try {
-    await waitForPort(port, exited, options.startTimeoutMs ?? 60_000, name);
+    await waitForPort(port, exited, START_TIMEOUT_MS, name);
   } catch (error) {
     await stop();
     throw error;
