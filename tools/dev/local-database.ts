@@ -9,9 +9,11 @@
  * @module
  */
 import { PGlite } from "@electric-sql/pglite";
-import type { JwtClaims, Queryable, Row, TestDatabase } from "../../tests/harness/database.ts";
 import { migrationFiles, supabaseStandInSql } from "../supabase-local/migrations.ts";
-import { createPostgrestStandIn } from "../supabase-local/postgrest-stand-in.ts";
+import {
+  createPostgrestStandIn,
+  type ServiceRoleDatabase,
+} from "../supabase-local/postgrest-stand-in.ts";
 
 /** An open local database. Every use of `db` must hold `lock` (see wire-server.ts). */
 export interface LocalDatabase {
@@ -128,54 +130,31 @@ export const LOCAL_SERVICE_KEY = "sb_secret_local_dev_only";
  * startGateway({ rest, resolveFunction });
  * ```
  */
-export function createRestHandler(
-  local: LocalDatabase,
-  serviceKey: string = LOCAL_SERVICE_KEY,
-): (request: Request) => Promise<Response> {
-  const standIn = createPostgrestStandIn(asTestDatabase(local), { serviceKey });
+export function createRestHandler(local: LocalDatabase): (request: Request) => Promise<Response> {
+  const { db, lock } = local;
+  const asServiceRole: ServiceRoleDatabase["asServiceRole"] = (fn) =>
+    // As PostgREST runs a request: one transaction, as service_role, under the session lock.
+    lock.run(() =>
+      db.transaction(async (tx) => {
+        await tx.query(
+          "select set_config('role', 'service_role', true), set_config('request.jwt.claims', $1, true)",
+          [JSON.stringify({ role: "service_role" })],
+        );
+        return await fn({
+          query: async <T extends Record<string, unknown>>(
+            sql: string,
+            params?: readonly unknown[],
+          ) => (await tx.query<T>(sql, params as unknown[])).rows,
+        });
+      })
+    );
+  const standIn = createPostgrestStandIn({ asServiceRole }, { serviceKey: LOCAL_SERVICE_KEY });
   return async (request) => {
     try {
       return await standIn.handle(request);
-    } catch (error) {
-      if (error instanceof SyntaxError) {
-        return Response.json({ code: "PGRST102", message: "Empty or invalid json" }, {
-          status: 400,
-        });
-      }
-      throw error;
     } finally {
       standIn.calls.length = 0; // the stand-in records every call for tests; dev runs for days
     }
-  };
-}
-
-/** The local PGlite as the stand-in expects a database: every statement under the session lock. */
-function asTestDatabase(local: LocalDatabase): TestDatabase {
-  const { db, lock } = local;
-  const queryable = (q: Pick<typeof db, "query">): Queryable => ({
-    query: async <T extends Row>(sql: string, params?: readonly unknown[]) =>
-      (await q.query<T>(sql, params as unknown[])).rows,
-  });
-  const as = <T>(role: string, claims: JwtClaims, fn: (tx: Queryable) => Promise<T>) =>
-    lock.run(() =>
-      db.transaction(async (tx) => {
-        await tx.query("select set_config('role', $1, true)", [role]);
-        await tx.query("select set_config('request.jwt.claims', $1, true)", [
-          JSON.stringify(claims),
-        ]);
-        return await fn(queryable(tx));
-      })
-    );
-  const close = () => local.close();
-  return {
-    kind: "pglite",
-    query: (sql, params) => lock.run(() => queryable(db).query(sql, params)),
-    exec: (sql) => lock.run(async () => void await db.exec(sql)),
-    asAnon: (fn) => as("anon", { role: "anon" }, fn),
-    asUser: (claims, fn) => as(claims.role ?? "authenticated", claims, fn),
-    asServiceRole: (fn) => as("service_role", { role: "service_role" }, fn),
-    close,
-    [Symbol.asyncDispose]: close,
   };
 }
 
