@@ -17,7 +17,7 @@ import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { devStatePath, liveDevState } from "./dev/dev-state.ts";
 import { hasLocalDatabase } from "./dev/local-database.ts";
-import { readEnvironment } from "./dev/main.ts";
+import { readEnvironment } from "./environment.ts";
 import { formatLogReport, runLogQueries, type SqlClient } from "./log-report.ts";
 
 export {

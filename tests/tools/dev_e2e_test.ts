@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { devConfig, readEnvironment } from "../../tools/dev/main.ts";
+import { devConfig } from "../../tools/dev/main.ts";
 import { type DevServer, startDev } from "../../tools/dev/start-dev.ts";
 import { type LogReport, openLogSource, runLogQueries } from "../../tools/logs.ts";
 import { migrationFiles } from "../../tools/supabase-local/migrations.ts";
@@ -256,30 +256,4 @@ Deno.test("devConfig picks the real services only when their keys are set", () =
   assert.match(half.notes[0], /logging to the local database/);
   assert.throws(() => devConfig(["--port", "http"], {}), RangeError);
   assert.throws(() => devConfig(["--verbose"], {}), /Unknown argument/);
-});
-
-Deno.test("readEnvironment layers .env, then supabase/functions/.env, then the real environment", async () => {
-  const root = await Deno.makeTempDir({ prefix: "llm-dev-env-" });
-  try {
-    const rootUrl = new URL(`file://${root}/`);
-    assert.deepEqual(await readEnvironment(rootUrl, { PATH: "/bin" }), { PATH: "/bin" });
-    await Deno.mkdir(`${root}/supabase/functions`, { recursive: true });
-    await Deno.writeTextFile(
-      `${root}/.env`,
-      '# a comment\nDATABASE_URL=postgres://a\nOPENROUTER_API_KEY="sk-or-v1-root"\nDEV_PORT=1\n',
-    );
-    await Deno.writeTextFile(
-      `${root}/supabase/functions/.env`,
-      "export OPENROUTER_API_KEY=sk-or-v1-functions # the functions' key\n" +
-        `SUPABASE_SECRET_KEYS='{"default":"sb_secret_x"}'\nDEV_PORT=2\n`,
-    );
-    assert.deepEqual(await readEnvironment(rootUrl, { DEV_PORT: "3" }), {
-      DATABASE_URL: "postgres://a",
-      OPENROUTER_API_KEY: "sk-or-v1-functions",
-      SUPABASE_SECRET_KEYS: '{"default":"sb_secret_x"}',
-      DEV_PORT: "3",
-    });
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
 });

@@ -1,8 +1,8 @@
 /**
  * `deno task dev`: serves the project's Edge Functions locally, like `supabase start` plus
  * `supabase functions serve`, with no Docker and nothing to configure. This file is the command
- * line: the environment and flags it reads, and the banner it prints; {@link startDev} does
- * the work. See docs/local-development.md.
+ * line: the flags and environment variables it reads, and the banner it prints;
+ * {@link startDev} does the work. See docs/local-development.md.
  *
  * ```sh
  * deno task dev                 # http://127.0.0.1:54321/functions/v1/<name>
@@ -11,8 +11,8 @@
  *
  * @module
  */
-import { parseEnv } from "node:util";
 import { secretKeyFromEnv } from "../../supabase/functions/_shared/llm/environment.ts";
+import { readEnvironment } from "../environment.ts";
 import { type DevOptions, type DevServer, startDev } from "./start-dev.ts";
 
 /** The resolved options, with notes to print about how they were chosen. */
@@ -35,39 +35,8 @@ Environment (also read from .env and supabase/functions/.env):
                              log to that Supabase project (default: the local PGlite database)
   DEV_PORT, DEV_DB_PORT      the ports, as --port and --db-port`;
 
-/** The env files the tools read, lowest precedence first, relative to the project root. */
-const ENV_FILES = [".env", "supabase/functions/.env"];
-
 /**
- * The environment of `deno task dev` and `deno task logs`: `.env`, then `supabase/functions/.env`
- * (the file `supabase functions serve --env-file` reads) over it, then `env` over both. Missing
- * files are skipped; Deno's own dotenv parser (`node:util`'s `parseEnv`) reads the others.
- * (`deno run --env-file=<path>` would do the same, but stops with "not found" when the file is
- * missing, and both files are git-ignored: a fresh clone has neither.)
- *
- * @example
- * ```ts
- * const env = await readEnvironment(new URL("../../", import.meta.url));
- * env.OPENROUTER_API_KEY; // from the process environment, else supabase/functions/.env, else .env
- * ```
- */
-export async function readEnvironment(
-  root: URL,
-  env: Record<string, string> = Deno.env.toObject(),
-): Promise<Record<string, string>> {
-  const merged: Record<string, string> = {};
-  for (const file of ENV_FILES) {
-    try {
-      Object.assign(merged, parseEnv(await Deno.readTextFile(new URL(file, root))));
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-  }
-  return { ...merged, ...env };
-}
-
-/**
- * Reads the options from `args` and `env` (see {@link readEnvironment}).
+ * Reads the options from `args` and `env` (the environment of `tools/environment.ts`).
  *
  * @example
  * ```ts
