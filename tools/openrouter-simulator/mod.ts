@@ -21,17 +21,13 @@ export {
 } from "./server.ts";
 export type { Exchange, ExchangeEnd, SimRequest } from "./exchange.ts";
 export {
-  encodeFrames,
+  loadTranscript,
   replayTranscript,
-  type Split,
   type SseFrame,
   sseResponse,
   type StreamOptions,
 } from "./sse.ts";
 export type { StreamEnd } from "./byte-stream.ts";
-export { loadTranscript } from "./sse.ts";
-export { CATALOGUE, type CatalogueModel, modelInfo, modelsBody } from "./catalogue.ts";
-export { type CompletionPlan, planCompletion, tokens } from "./completion.ts";
-export { completionBody, streamFrames } from "./completion-wire.ts";
+export { CATALOGUE, type CatalogueModel } from "./catalogue.ts";
 export { DEFAULT_LONG_CHUNKS } from "./stream-scenarios.ts";
 export { MULTI_BYTE_TEXT } from "./scenarios.ts";
