@@ -18,7 +18,8 @@
  * @module
  */
 import postgres from "postgres";
-import { keyFromMap } from "../supabase/functions/_shared/llm/environment.ts";
+import { readEnvironment } from "./environment.ts";
+import { secretKeyFromEnv } from "../supabase/functions/_shared/llm/environment.ts";
 import { BatchWriter } from "../supabase/functions/_shared/llm/batch-writer.ts";
 import type { LLMCallLogRow } from "../supabase/functions/_shared/llm/log-row.ts";
 import type { LogSink } from "../supabase/functions/_shared/llm/log-sink.ts";
@@ -99,22 +100,28 @@ export async function replayRows(rows: LLMCallLogRow[], sink: LogSink): Promise<
   return { written: rows.length - refused.length, refused };
 }
 
-/** The sink from the environment: `DATABASE_URL`, else `SUPABASE_URL` and a secret key. */
-function sinkFromEnvironment(): { sink: LogSink; close(): Promise<void>; target: string } {
-  const databaseUrl = Deno.env.get("DATABASE_URL");
+/**
+ * The sink from the environment (`tools/environment.ts`): `DATABASE_URL`, else `SUPABASE_URL`
+ * and a secret key, read as the service reads them.
+ */
+async function sinkFromEnvironment(): Promise<
+  { sink: LogSink; close(): Promise<void>; target: string }
+> {
+  const env = await readEnvironment();
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const databaseUrl = value("DATABASE_URL");
   if (databaseUrl) {
     const sql = postgres(databaseUrl, { max: 2, prepare: false, onnotice: () => {} });
     const sink = createSqlSink((text, params) => sql.unsafe(text, params as string[]));
     return { sink, close: () => sql.end({ timeout: 5 }), target: "DATABASE_URL" };
   }
-  const url = Deno.env.get("SUPABASE_URL");
-  const key = keyFromMap(Deno.env.get("SUPABASE_SECRET_KEYS")) ??
-    Deno.env.get("SUPABASE_SERVICE_ROLE_KEY");
+  const url = value("SUPABASE_URL");
+  const { key } = secretKeyFromEnv(value);
   if (url && key) {
     return { sink: createSupabaseSink({ url, key }), close: async () => {}, target: url };
   }
   throw new Error(
-    "Set DATABASE_URL, or SUPABASE_URL with SUPABASE_SECRET_KEYS (or SUPABASE_SERVICE_ROLE_KEY)",
+    "Set DATABASE_URL, or SUPABASE_URL with SUPABASE_SECRET_KEYS, SUPABASE_SECRET_KEY or SUPABASE_SERVICE_ROLE_KEY",
   );
 }
 
@@ -125,7 +132,7 @@ async function readInput(files: string[]): Promise<string> {
 
 if (import.meta.main) {
   const { rows, skipped } = parseUnwrittenLines(await readInput(Deno.args));
-  const target = sinkFromEnvironment();
+  const target = await sinkFromEnvironment();
   try {
     const { written, refused } = await replayRows(rows, target.sink);
     for (const line of refused) console.log(JSON.stringify(line));

@@ -6,10 +6,9 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { devConfig } from "../../tools/dev/config.ts";
+import { devConfig } from "../../tools/dev/main.ts";
 import { type DevServer, startDev } from "../../tools/dev/start-dev.ts";
-import { openLogSource } from "../../tools/log-source.ts";
-import { type LogReport, runLogQueries } from "../../tools/logs.ts";
+import { type LogReport, openLogSource, runLogQueries } from "../../tools/logs.ts";
 import { migrationFiles } from "../../tools/supabase-local/migrations.ts";
 
 const hello = (model: string) => ({ model, messages: [{ role: "user", content: "Hello" }] });

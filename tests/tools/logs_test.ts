@@ -4,9 +4,14 @@ import type { LLMCallLogRow } from "../../supabase/functions/_shared/llm/log-row
 import { logRow } from "../fixtures/log-rows.ts";
 import { openTestDatabase, type TestDatabase } from "../harness/database.ts";
 import { openLocalDatabase } from "../../tools/dev/local-database.ts";
-import { formatDecimal, formatTable } from "../../tools/log-table.ts";
-import { NoLogsError, openLogSource } from "../../tools/log-source.ts";
-import { formatLogReport, parseLogsArgs, runLogQueries } from "../../tools/logs.ts";
+import { formatDecimal, formatTable } from "../../tools/log-report.ts";
+import {
+  formatLogReport,
+  NoLogsError,
+  openLogSource,
+  parseLogsArgs,
+  runLogQueries,
+} from "../../tools/logs.ts";
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const HOUR = 3_600_000;

@@ -10,7 +10,6 @@ import {
   sseResponse,
   startOpenRouterSimulator,
 } from "../../tools/openrouter-simulator/mod.ts";
-import { GenerationLedger } from "../../tools/openrouter-simulator/generations.ts";
 
 const KEY = "sk-or-v1-simulator-test";
 const messages = [{ role: "user", content: "Tell me something about Postgres." }];
@@ -364,57 +363,6 @@ Deno.test("a body that is not JSON gets a 400 error body", async () => {
   assert.match(error.message, /^Invalid JSON/);
   assert.equal(sim.exchanges[0].request.json, undefined);
   assert.equal(sim.exchanges[0].request.bodyText, '{"model": "openai/gpt-4o-mini", "messages": [');
-});
-
-Deno.test("/generation describes a served generation and 404s an unknown id; /key reports usage", async () => {
-  await using sim = await startOpenRouterSimulator();
-  const served = await (await chat(sim, { model: "openai/gpt-4o" })).json();
-  await sim.exchanges[0].ended;
-  const get = (path: string) =>
-    fetch(`${sim.url}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
-  const found = await get(`/generation?id=${served.id}`);
-  assert.equal(found.status, 200);
-  const { data } = await found.json();
-  assert.deepEqual(
-    [data.id, data.model, data.provider_name, data.streamed, data.cancelled, data.total_cost],
-    [served.id, "openai/gpt-4o", "Azure", false, false, served.usage.cost],
-  );
-  assert.deepEqual(
-    [data.native_tokens_prompt, data.native_tokens_completion],
-    [served.usage.prompt_tokens, served.usage.completion_tokens],
-  );
-  assert.ok(data.latency >= data.generation_time);
-  const missing = await get("/generation?id=gen-0-unknown");
-  assert.equal(missing.status, 404);
-  assert.equal((await missing.json()).error.code, 404);
-  const key = (await (await get("/key")).json()).data;
-  assert.equal(key.usage, served.usage.cost);
-  assert.equal(key.limit_remaining, key.limit - key.usage);
-  assert.equal(typeof key.usage_daily, "number");
-});
-
-Deno.test("the generation ledger forgets the oldest past its size, and /key still counts what they cost", () => {
-  const ledger = new GenerationLedger(3);
-  const facts = (n: number) => ({
-    id: `gen-1764158400-${String(n).padStart(20, "0")}`,
-    model: "openai/gpt-4o-mini",
-    provider: "OpenAI",
-    streamed: false,
-    finishReason: "stop",
-    promptTokens: 10,
-    completionTokens: 5,
-    reasoningTokens: 0,
-    cachedTokens: 0,
-    cost: "0.25",
-  });
-  for (let n = 1; n <= 5; n++) ledger.add(facts(n));
-  assert.deepEqual(
-    [1, 2, 3, 4, 5].map((n) => ledger.has(facts(n).id)),
-    [false, false, true, true, true],
-  );
-  assert.equal(ledger.body(facts(1).id), null);
-  assert.equal(ledger.body(facts(5).id)?.data.total_cost, 0.25);
-  assert.equal(ledger.keyBody().data.usage, 1.25);
 });
 
 Deno.test("stream-only scenarios reshape the stream as OpenRouter's quirks do", async (t) => {

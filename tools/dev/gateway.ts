@@ -14,8 +14,6 @@
 export interface GatewayOptions {
   /** @default {54321} (the port of Supabase's local API); `0` picks a free one */
   port?: number;
-  /** @default {"127.0.0.1"} */
-  hostname?: string;
   /** The origin (`http://127.0.0.1:PORT`) serving a function, or `null` when it is not running. */
   resolveFunction(name: string): string | null | undefined;
   /** Answers `/rest/v1/…`; absent, those paths are 404. */
@@ -28,7 +26,6 @@ export interface GatewayOptions {
 export interface Gateway {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
-  readonly port: number;
   /** Stops accepting requests and waits for those in flight. */
   close(): Promise<void>;
 }
@@ -49,15 +46,10 @@ const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "upgrade", 
 export function startGateway(options: GatewayOptions): Gateway {
   const server = Deno.serve({
     port: options.port ?? 54321,
-    hostname: options.hostname ?? "127.0.0.1",
+    hostname: "127.0.0.1",
     onListen: () => {},
   }, (request) => route(request, options));
-  const { hostname, port } = server.addr;
-  return {
-    url: `http://${hostname}:${port}`,
-    port,
-    close: () => server.shutdown(),
-  };
+  return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
 }
 
 async function route(request: Request, options: GatewayOptions): Promise<Response> {
@@ -87,62 +79,34 @@ async function route(request: Request, options: GatewayOptions): Promise<Respons
 }
 
 /**
- * Forwards `request` to `target` and returns the worker's response with its body unbuffered.
- * The forwarded request is aborted when the client goes away: when `request.signal` aborts or
- * when the response body is cancelled.
+ * Forwards `request` to `target` and returns the worker's response, its body passed through
+ * unbuffered. The client's signal is the forwarded request's: a client that goes away aborts it,
+ * and the worker sees the cancellation.
  */
-export async function proxy(request: Request, target: URL): Promise<Response> {
-  const upstream = new AbortController();
-  const abort = () => upstream.abort(new DOMException("The client disconnected", "AbortError"));
-  request.signal.addEventListener("abort", abort, { once: true });
-  const done = () => request.signal.removeEventListener("abort", abort);
-  const headers = new Headers(request.headers);
-  for (const name of HOP_BY_HOP) headers.delete(name);
+async function proxy(request: Request, target: URL): Promise<Response> {
+  const headers = withoutHopByHop(request.headers);
   // Let the worker answer uncompressed: decoding it here would leave a stale content-encoding.
   headers.delete("accept-encoding");
-  let response: Response;
   try {
-    response = await fetch(target, {
+    const response = await fetch(target, {
       method: request.method,
       headers,
       body: request.body,
       redirect: "manual",
-      signal: upstream.signal,
+      signal: request.signal,
     });
+    const { body, status } = response;
+    return new Response(body, { status, headers: withoutHopByHop(response.headers) });
   } catch (error) {
-    done();
-    if (upstream.signal.aborted) return new Response(null, { status: 499 });
+    if (request.signal.aborted) return new Response(null, { status: 499 });
     return gatewayError(502, "WORKER_ERROR", `Cannot reach the function: ${String(error)}`);
   }
-  const outHeaders = new Headers(response.headers);
-  for (const name of HOP_BY_HOP) outHeaders.delete(name);
-  if (!response.body) {
-    done();
-    return new Response(null, { status: response.status, headers: outHeaders });
-  }
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done: ended, value } = await reader.read();
-        if (ended) {
-          done();
-          controller.close();
-        } else {
-          controller.enqueue(value);
-        }
-      } catch (error) {
-        done();
-        controller.error(error);
-      }
-    },
-    async cancel(reason) {
-      done();
-      upstream.abort(reason ?? new DOMException("The client disconnected", "AbortError"));
-      await reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
-  return new Response(body, { status: response.status, headers: outHeaders });
+}
+
+function withoutHopByHop(headers: Headers): Headers {
+  const copy = new Headers(headers);
+  for (const name of HOP_BY_HOP) copy.delete(name);
+  return copy;
 }
 
 /** An error in the shape Supabase's gateway uses. */

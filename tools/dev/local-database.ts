@@ -2,13 +2,18 @@
  * The embedded database of `deno task dev`: a PGlite data directory on disk (`.local/pglite`),
  * set up like a Supabase project's database: the Supabase stand-in (roles, `auth` schema), then
  * every migration of `supabase/migrations/` that is not applied yet, tracked in
- * `supabase_migrations.schema_migrations` the way the Supabase CLI does.
+ * `supabase_migrations.schema_migrations` the way the Supabase CLI does. PGlite is one Postgres
+ * session, so every user of it (the Data API stand-in here, each wire client of
+ * wire-server.ts) holds its {@link SessionLock} while it needs the session to itself.
  *
  * @module
  */
 import { PGlite } from "@electric-sql/pglite";
 import { migrationFiles, supabaseStandInSql } from "../supabase-local/migrations.ts";
-import { SessionLock } from "./session-lock.ts";
+import {
+  createPostgrestStandIn,
+  type ServiceRoleDatabase,
+} from "../supabase-local/postgrest-stand-in.ts";
 
 /** An open local database. Every use of `db` must hold `lock` (see wire-server.ts). */
 export interface LocalDatabase {
@@ -105,5 +110,90 @@ export async function hasLocalDatabase(dataDir: string): Promise<boolean> {
     return (await Deno.stat(`${dataDir}/PG_VERSION`)).isFile;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The service key of the local database. Dev only: it is printed, stored nowhere secret, and
+ * accepted by nothing but this gateway.
+ */
+export const LOCAL_SERVICE_KEY = "sb_secret_local_dev_only";
+
+/**
+ * The gateway's `/rest/v1/*`: the project's PostgREST stand-in (the one the tests use) over the
+ * local database, so the functions' Supabase sink inserts rows through supabase-js exactly as it
+ * does against a real project. It accepts only {@link LOCAL_SERVICE_KEY}.
+ *
+ * @example
+ * ```ts
+ * const rest = createRestHandler(local);
+ * startGateway({ rest, resolveFunction });
+ * ```
+ */
+export function createRestHandler(local: LocalDatabase): (request: Request) => Promise<Response> {
+  const { db, lock } = local;
+  const asServiceRole: ServiceRoleDatabase["asServiceRole"] = (fn) =>
+    // As PostgREST runs a request: one transaction, as service_role, under the session lock.
+    lock.run(() =>
+      db.transaction(async (tx) => {
+        await tx.query(
+          "select set_config('role', 'service_role', true), set_config('request.jwt.claims', $1, true)",
+          [JSON.stringify({ role: "service_role" })],
+        );
+        return await fn({
+          query: async <T extends Record<string, unknown>>(
+            sql: string,
+            params?: readonly unknown[],
+          ) => (await tx.query<T>(sql, params as unknown[])).rows,
+        });
+      })
+    );
+  const standIn = createPostgrestStandIn({ asServiceRole }, { serviceKey: LOCAL_SERVICE_KEY });
+  return async (request) => {
+    try {
+      return await standIn.handle(request);
+    } finally {
+      standIn.calls.length = 0; // the stand-in records every call for tests; dev runs for days
+    }
+  };
+}
+
+/** Releases a held lock; calling it again does nothing. */
+export type Release = () => void;
+
+/**
+ * A FIFO mutex.
+ *
+ * @example
+ * ```ts
+ * const lock = new SessionLock();
+ * const rows = await lock.run(() => db.query("select 1"));
+ * ```
+ */
+export class SessionLock {
+  #tail: Promise<void> = Promise.resolve();
+
+  /** Resolves once every earlier holder has released, with the function that releases it. */
+  acquire(): Promise<Release> {
+    let done!: () => void;
+    const released = new Promise<void>((resolve) => done = resolve);
+    const turn = this.#tail.then((): Release => {
+      let held = true;
+      return () => {
+        if (held) (held = false, done());
+      };
+    });
+    this.#tail = this.#tail.then(() => released);
+    return turn;
+  }
+
+  /** Runs `fn` while holding the lock. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
   }
 }

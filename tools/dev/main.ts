@@ -1,7 +1,8 @@
 /**
  * `deno task dev`: serves the project's Edge Functions locally, like `supabase start` plus
- * `supabase functions serve`, with no Docker and nothing to configure. See
- * docs/local-development.md.
+ * `supabase functions serve`, with no Docker and nothing to configure. This file is the command
+ * line: the flags and environment variables it reads, and the banner it prints;
+ * {@link startDev} does the work. See docs/local-development.md.
  *
  * ```sh
  * deno task dev                 # http://127.0.0.1:54321/functions/v1/<name>
@@ -10,56 +11,209 @@
  *
  * @module
  */
-import { DEV_USAGE, devConfig } from "./config.ts";
-import { formatBanner } from "./banner.ts";
-import { loadDotenvFiles } from "./dotenv.ts";
-import { startDev } from "./start-dev.ts";
+import { secretKeyFromEnv } from "../../supabase/functions/_shared/llm/environment.ts";
+import { readEnvironment } from "../environment.ts";
+import { type DevOptions, type DevServer, startDev } from "./start-dev.ts";
 
-const root = new URL("../../", import.meta.url);
-
-/** Loads `.env` then `supabase/functions/.env` (the latter wins); the real environment wins over both. */
-async function environment(): Promise<Record<string, string>> {
-  const files = await loadDotenvFiles([
-    new URL(".env", root),
-    new URL("supabase/functions/.env", root),
-  ]);
-  return { ...files, ...Deno.env.toObject() };
+/** The resolved options, with notes to print about how they were chosen. */
+export interface DevConfig {
+  options: DevOptions;
+  notes: string[];
+  help: boolean;
 }
 
-async function main(): Promise<number> {
-  const env = await environment();
-  const { options, notes, help } = devConfig(Deno.args, env);
-  if (help) {
-    console.log(DEV_USAGE);
-    return 0;
+/** Usage text of `deno task dev`. */
+export const DEV_USAGE =
+  `Usage: deno task dev [--port 54321] [--db-port 54322] [--data-dir .local/pglite]
+
+Serves supabase/functions/*/index.ts at http://127.0.0.1:<port>/functions/v1/<name>.
+
+Environment (also read from .env and supabase/functions/.env):
+  OPENROUTER_API_KEY         call the real OpenRouter (default: the local simulator)
+  OPENROUTER_BASE_URL        another OpenRouter-compatible API
+  SUPABASE_URL + SUPABASE_SECRET_KEYS, SUPABASE_SECRET_KEY or SUPABASE_SERVICE_ROLE_KEY
+                             log to that Supabase project (default: the local PGlite database)
+  DEV_PORT, DEV_DB_PORT      the ports, as --port and --db-port`;
+
+/**
+ * Reads the options from `args` and `env` (the environment of `tools/environment.ts`).
+ *
+ * @example
+ * ```ts
+ * const { options } = devConfig(["--port", "8000"], { OPENROUTER_API_KEY: "sk-or-v1-…" });
+ * // options.port === 8000, options.openRouter.apiKey === "sk-or-v1-…"
+ * ```
+ */
+export function devConfig(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): DevConfig {
+  const flags = parseFlags(args);
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const notes: string[] = [];
+  const options: DevOptions = {
+    port: port(flags.port ?? value("DEV_PORT"), 54321, "--port"),
+    dbPort: port(flags["db-port"] ?? value("DEV_DB_PORT"), 54322, "--db-port"),
+    supabase: null,
+    openRouter: null,
+  };
+  if (flags["data-dir"]) options.dataDir = flags["data-dir"];
+  const apiKey = value("OPENROUTER_API_KEY");
+  if (apiKey) options.openRouter = { apiKey, baseUrl: value("OPENROUTER_BASE_URL") };
+  const url = value("SUPABASE_URL");
+  const secret = secretKeyFromEnv(value);
+  notes.push(...secret.warnings);
+  if (url && secret.key) {
+    options.supabase = { url: url.replace(/\/+$/, ""), serviceKey: secret.key };
+  } else if (url) {
+    notes.push(
+      "SUPABASE_URL is set without a usable SUPABASE_SECRET_KEYS, SUPABASE_SECRET_KEY or SUPABASE_SERVICE_ROLE_KEY: logging to the local database instead",
+    );
   }
+  return { options, notes, help: "help" in flags };
+}
+
+/** `--name value` and `--name=value` pairs; `--help`/`-h` as `help`. */
+function parseFlags(args: readonly string[]): Record<string, string> {
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--help" || arg === "-h") {
+      flags.help = "";
+      continue;
+    }
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match || !["port", "db-port", "data-dir"].includes(match[1])) {
+      throw new TypeError(`Unknown argument: "${arg}"\n\n${DEV_USAGE}`);
+    }
+    const next = match[2] ?? args[++i];
+    if (next === undefined) throw new TypeError(`Missing value for --${match[1]}`);
+    flags[match[1]] = next;
+  }
+  return flags;
+}
+
+function port(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new RangeError(`Invalid ${name}: "${raw}" is not a port number`);
+  }
+  return n;
+}
+
+/**
+ * What dev prints once everything is up: the function URLs, where logs go, which OpenRouter
+ * answers, and `curl` commands to try.
+ *
+ * @example
+ * ```ts
+ * console.log(formatBanner(await startDev()));
+ * ```
+ */
+export function formatBanner(dev: DevServer, notes: readonly string[] = []): string {
+  const width = Math.max(...dev.functions.map((f) => f.name.length));
+  const url = (name: string) => dev.functions.find((f) => f.name === name)?.url;
+  const chat = url("chat") ?? dev.functions[0].url;
+  const stream = url("chat-stream");
+  const dashboard = url("llm-dashboard");
+  const hello = `'{"messages":[{"role":"user","content":"Hello"}]}'`;
+  const post = (to: string, body: string, extra = "") =>
+    `  curl${extra} -X POST ${to} \\\n    -H 'content-type: application/json' -d ${body}`;
+  return [
+    "",
+    "deno task dev: the Edge Functions of supabase/functions, served like Supabase does",
+    "",
+    "Functions",
+    ...dev.functions.map((f) =>
+      `  ${f.name.padEnd(width)}  ${f.url === dashboard ? "GET " : "POST"} ${f.url}`
+    ),
+    "",
+    ...(dashboard && dev.dbUrl
+      ? [
+        "Dashboard",
+        `  Open ${dashboard} in a browser and use the local sign-in`,
+        "  (a sample user or a sample admin; dev only). See docs/dashboard.md.",
+        "",
+      ]
+      : []),
+    "Logs (llm_call_logs)",
+    ...logLines(dev),
+    "",
+    "OpenRouter",
+    ...(dev.simulatorUrl
+      ? [
+        `  No OPENROUTER_API_KEY: using the local OpenRouter simulator at ${dev.simulatorUrl}`,
+        "  Any model answers plausibly; ask for errors with model sim/error-429 (or sim/error-500,",
+        "  sim/error-401, sim/hang, sim/stream-hang, sim/stream-error-numeric, …)",
+      ]
+      : ["  The real API, with your OPENROUTER_API_KEY: calls cost credits"]),
+    ...notes.map((note) => `  Note: ${note}`),
+    "",
+    "Try it",
+    "  # a completion, as JSON",
+    post(chat, hello),
+    ...(stream ? ["  # the same, streamed as Server-Sent Events", post(stream, hello, " -N")] : []),
+    "  # a bad request: 400 invalid_request",
+    post(chat, `'{"messages":[]}'`),
+    ...(dev.simulatorUrl
+      ? [
+        "  # an upstream error: 429 rate_limited, with retry-after",
+        post(chat, `'{"model":"sim/error-429","messages":[{"role":"user","content":"Hi"}]}'`),
+      ]
+      : []),
+    "",
+    `Then read the logs: deno task logs        Stop: Ctrl+C`,
+    "",
+  ].join("\n");
+}
+
+function logLines(dev: DevServer): string[] {
+  if (!dev.dbUrl) {
+    return [
+      `  Supabase project ${dev.logsTo}`,
+      "  Read them with: DATABASE_URL=<the project's connection string> deno task logs",
+    ];
+  }
+  const cwd = `${Deno.cwd()}/`;
+  const applied = dev.appliedMigrations;
+  return [
+    `  Local PGlite database in ${dev.logsTo.replace(cwd, "")}`,
+    `  Postgres: ${dev.dbUrl}  (psql, deno task logs)`,
+    applied.length ? `  Applied ${applied.length} migration(s):` : "  Migrations: up to date",
+    ...applied.map((name) => `    ${name}`),
+  ];
+}
+
+async function main(): Promise<void> {
+  const root = new URL("../../", import.meta.url);
+  const env = await readEnvironment(root);
+  const { options, notes, help } = devConfig(Deno.args, env);
+  if (help) return console.log(DEV_USAGE);
   console.log("Starting: database, OpenRouter, functions…");
   const dev = await startDev({ ...options, env, root });
   console.log(formatBanner(dev, notes));
-  let closing: Promise<void> | undefined;
+  let closing = false;
   const stop = () => {
     if (closing) Deno.exit(130); // a second Ctrl+C: do not wait
+    closing = true;
     console.log("\nStopping…");
-    closing = dev.close().then(() => Deno.exit(0));
+    dev.close().then(() => Deno.exit(0));
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     try {
       Deno.addSignalListener(signal, stop);
-    } catch { /* not supported on this platform */ }
+    } catch { /* SIGTERM: not on Windows */ }
   }
   globalThis.addEventListener("unhandledrejection", (event) => {
     console.error("deno task dev:", event.reason);
     event.preventDefault();
   });
-  return await new Promise<number>(() => {}); // runs until a signal
 }
 
 if (import.meta.main) {
-  try {
-    Deno.exit(await main());
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`deno task dev: ${message}`);
+  main().catch((error) => {
+    console.error(`deno task dev: ${error instanceof Error ? error.message : error}`);
     Deno.exit(1);
-  }
+  });
 }

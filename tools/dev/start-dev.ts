@@ -14,9 +14,14 @@ import {
   writeDevState,
 } from "./dev-state.ts";
 import { type Gateway, startGateway } from "./gateway.ts";
-import { type LocalDatabase, openLocalDatabase } from "./local-database.ts";
+import {
+  createRestHandler,
+  LOCAL_SERVICE_KEY,
+  type LocalDatabase,
+  openLocalDatabase,
+} from "./local-database.ts";
 import { LOCAL_JWT_SECRET, localSignIn } from "./local-auth.ts";
-import { createRestHandler, LOCAL_SERVICE_KEY } from "./rest-stand-in.ts";
+
 import { serveWire, type WireServer } from "./wire-server.ts";
 import { discoverFunctions, type FunctionWorker, startWorker } from "./workers.ts";
 
@@ -38,8 +43,6 @@ export interface DevOptions {
   env?: Record<string, string>;
   /** Receives workers' output lines. @default {console.log} */
   log?: (line: string) => void;
-  /** @default {60_000} */
-  workerStartTimeoutMs?: number;
 }
 
 /** A running dev environment. */
@@ -152,7 +155,6 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
         env,
         cwd: root,
         log: options.log,
-        startTimeoutMs: options.workerStartTimeoutMs,
       });
       workers.set(fn.name, worker);
     }));

@@ -17,21 +17,7 @@
  * @module
  */
 import type { PGlite } from "@electric-sql/pglite";
-import type { Release, SessionLock } from "./session-lock.ts";
-import {
-  CANCEL_REQUEST,
-  endsIdle,
-  errorResponse,
-  GSSENC_REQUEST,
-  isExtended,
-  MessageType,
-  nextMessage,
-  readyForQuery,
-  SSL_REQUEST,
-  startupCode,
-  syncMessage,
-  unsupported,
-} from "./wire-protocol.ts";
+import type { Release, SessionLock } from "./local-database.ts";
 
 /** Options of {@link serveWire}. */
 export interface WireServerOptions {
@@ -41,8 +27,6 @@ export interface WireServerOptions {
   lock: SessionLock;
   /** @default {54322} (the port of `supabase start`'s database); `0` picks a free one */
   port?: number;
-  /** @default {"127.0.0.1"} */
-  hostname?: string;
 }
 
 /** A running wire-protocol server. */
@@ -67,7 +51,7 @@ export interface WireServer {
  */
 export function serveWire(options: WireServerOptions): WireServer {
   const listener = Deno.listen({
-    hostname: options.hostname ?? "127.0.0.1",
+    hostname: "127.0.0.1",
     port: options.port ?? 54322,
   });
   const { hostname, port } = listener.addr;
@@ -132,14 +116,14 @@ class Connection {
   /** Handles one message; `false` ends the connection. */
   async #handle(message: Uint8Array): Promise<boolean> {
     if (!this.#started) {
-      const code = startupCode(message);
+      const code = view(message).getInt32(4);
       if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
         this.#out.push(new TextEncoder().encode("N")); // no encryption: a plain startup follows
         return true;
       }
       if (code === CANCEL_REQUEST) return false; // PGlite has no backend to signal
       this.#started = true;
-    } else if (message[0] === MessageType.terminate) {
+    } else if (message[0] === TERMINATE) {
       return false;
     }
     if (!this.#release) {
@@ -149,7 +133,7 @@ class Connection {
     const reply = this.#refuse(message) ??
       await this.#db.runExclusive(() => this.#db.execProtocolRaw(message));
     this.#out.push(reply);
-    if (!isExtended(message) && endsIdle(reply)) {
+    if (!EXTENDED.has(message[0]) && endsIdle(reply)) {
       this.#release();
       this.#release = null;
     }
@@ -160,13 +144,13 @@ class Connection {
   #refuse(message: Uint8Array): Uint8Array | null {
     const status = () => this.#db.isInTransaction() ? "T" : "I";
     if (this.#skipToSync) {
-      if (message[0] !== MessageType.sync) return new Uint8Array(0);
+      if (message[0] !== SYNC) return new Uint8Array(0);
       this.#skipToSync = false;
       return readyForQuery(status());
     }
     const reason = unsupported(message);
     if (!reason) return null;
-    if (message[0] === MessageType.query) {
+    if (message[0] === QUERY) {
       return concat(errorResponse(reason), readyForQuery(status()));
     }
     this.#skipToSync = true;
@@ -188,7 +172,7 @@ class Connection {
     try {
       if (this.#db.closed) return;
       // A Sync ends an unfinished extended-protocol exchange and any error state it is in.
-      await this.#db.runExclusive(() => this.#db.execProtocolRaw(syncMessage()));
+      await this.#db.runExclusive(() => this.#db.execProtocolRaw(frame("S", new Uint8Array(0))));
       if (this.#db.isInTransaction()) await this.#db.exec("rollback");
       await this.#db.exec("discard all");
     } catch {
@@ -212,4 +196,76 @@ function closeQuietly(conn: Deno.TcpConn): void {
   try {
     conn.close();
   } catch { /* already closed */ }
+}
+
+// The pieces of the Postgres frontend/backend protocol this server needs.
+const code = (c: string) => c.charCodeAt(0);
+/** Startup-phase request codes (the int32 after the length). */
+const [SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST] = [80877103, 80877104, 80877102];
+/** Extended-protocol messages: the exchange they belong to ends at the next Sync. */
+const EXTENDED = new Set([..."PBDECHF"].map(code));
+const [QUERY, PARSE, SYNC, TERMINATE, READY_FOR_QUERY] = [..."QPSXZ"].map(code);
+const MAX_MESSAGE = 1 << 30;
+
+/**
+ * The next complete message at the start of `buffer`, or `null` when more bytes are needed.
+ * Before startup, messages have no type byte.
+ */
+function nextMessage(buffer: Uint8Array, started: boolean): Uint8Array | null {
+  const header = started ? 5 : 8;
+  if (buffer.length < header) return null;
+  const length = started ? 1 + view(buffer).getInt32(1) : view(buffer).getInt32(0);
+  if (length < header || length > MAX_MESSAGE) {
+    throw new RangeError(`Invalid message length: ${length}`);
+  }
+  return buffer.length >= length ? buffer.subarray(0, length) : null;
+}
+
+/** Whether the last message of a reply is `ReadyForQuery` with the session idle (`I`). */
+function endsIdle(reply: Uint8Array): boolean {
+  let at = 0;
+  let last = -1;
+  while (at + 5 <= reply.length) {
+    last = at;
+    at += 1 + view(reply).getInt32(at + 1);
+  }
+  return last >= 0 && reply[last] === READY_FOR_QUERY && reply[last + 5] === code("I");
+}
+
+/**
+ * Why PGlite must not see this Query or Parse message, or `null`. `COPY … FROM STDIN` (what
+ * psql's `\copy … from` sends) makes PGlite 0.5 exit the whole process.
+ */
+function unsupported(message: Uint8Array): string | null {
+  if (message[0] !== QUERY && message[0] !== PARSE) return null;
+  const body = message.subarray(5); // a Parse holds the statement's name, then its SQL
+  const sql = new TextDecoder().decode(
+    message[0] === PARSE ? body.subarray(body.indexOf(0) + 1) : body,
+  );
+  return /\bcopy\b[^;]*\bfrom\s+stdin\b/i.test(sql)
+    ? "COPY FROM STDIN is not supported by the local PGlite database: use INSERT"
+    : null;
+}
+
+/** An `ErrorResponse` with SQLSTATE `0A000` (feature not supported). */
+function errorResponse(message: string): Uint8Array {
+  const fields = `SERROR\0VERROR\0C0A000\0M${message}\0\0`;
+  return frame("E", new TextEncoder().encode(fields));
+}
+
+/** A `ReadyForQuery` with status `I` (idle), `T` (in a transaction) or `E` (failed one). */
+function readyForQuery(status: "I" | "T" | "E"): Uint8Array {
+  return frame("Z", new Uint8Array([code(status)]));
+}
+
+function frame(type: string, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + body.length);
+  out[0] = code(type);
+  view(out).setInt32(1, 4 + body.length);
+  out.set(body, 5);
+  return out;
+}
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

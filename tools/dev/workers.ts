@@ -3,6 +3,12 @@
  * `supabase/functions/<name>/index.ts` with `DENO_SERVE_ADDRESS` pointing `Deno.serve` at a
  * free loopback port, its output prefixed with `[<name>]`.
  *
+ * This file is also the worker's entry point (`import.meta.main` below): it imports the
+ * function and ends when dev does. dev holds the other end of the worker's standard input, so a
+ * worker never outlives dev however dev ends (even `kill -9`); on that, or on SIGINT/SIGTERM,
+ * the shared `llmService` gets up to two seconds to write its last rows, as the Edge Runtime's
+ * `beforeunload` gives it.
+ *
  * @module
  */
 
@@ -25,8 +31,6 @@ export interface WorkerOptions {
   cwd?: string | URL;
   /** Receives each output line, prefixed. @default {console.log} */
   log?: (line: string) => void;
-  /** How long the function may take to listen. @default {60_000} (the first run compiles) */
-  startTimeoutMs?: number;
 }
 
 /** A running function process. */
@@ -40,7 +44,9 @@ export interface FunctionWorker {
   stop(): Promise<void>;
 }
 
-const ENTRY = new URL("./worker-entry.ts", import.meta.url);
+const ENTRY = new URL(import.meta.url);
+/** How long a function may take to listen: its first run compiles it. */
+const START_TIMEOUT_MS = 60_000;
 
 /**
  * Lists `<dir>/*\/index.ts`, skipping folders whose name starts with `_` or `.` (shared code,
@@ -105,7 +111,7 @@ export async function startWorker(options: WorkerOptions): Promise<FunctionWorke
     await output;
   };
   try {
-    await waitForPort(port, exited, options.startTimeoutMs ?? 60_000, name);
+    await waitForPort(port, exited, START_TIMEOUT_MS, name);
   } catch (error) {
     await stop();
     throw error;
@@ -198,3 +204,27 @@ async function firstFile(urls: URL[]): Promise<URL | undefined> {
   for (const url of urls) if (await isFile(url)) return url;
   return undefined;
 }
+
+/** The worker process: runs the function at `entry` until dev closes our stdin or signals. */
+async function runWorker(entry: string): Promise<void> {
+  const { llmService } = await import("../../supabase/functions/_shared/llm-service.ts");
+  const shutdown = async () => {
+    await settlesWithin(llmService.flush().catch(() => {}), 2_000);
+    Deno.exit(0);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, shutdown);
+    } catch { /* SIGTERM: not on Windows */ }
+  }
+  (async () => {
+    try {
+      for await (const _ of Deno.stdin.readable) { /* dev never writes: wait for the end */ }
+    } finally {
+      await shutdown();
+    }
+  })();
+  await import(entry);
+}
+
+if (import.meta.main) await runWorker(Deno.args[0]);

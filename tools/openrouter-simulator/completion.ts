@@ -5,9 +5,8 @@
  *
  * @module
  */
+import { sumOfProducts } from "../../supabase/functions/_shared/llm/decimal.ts";
 import { type CatalogueModel, modelInfo } from "./catalogue.ts";
-import { exactCost } from "./decimal-cost.ts";
-import { generationId } from "./generations.ts";
 
 /** One tool call of a planned answer. */
 export interface PlannedToolCall {
@@ -96,13 +95,12 @@ export function planCompletion(body: Body, options: PlanOptions = {}): Completio
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
-    cost: Number(exactCost({
-      promptTokens,
-      completionTokens,
-      promptPrice: model.pricing.prompt,
-      completionPrice: model.pricing.completion,
-      requestPrice: model.pricing.request,
-    })),
+    // The product's exact decimal sum, so the simulator's cost has no float drift either.
+    cost: Number(sumOfProducts([
+      [model.pricing.prompt, promptTokens],
+      [model.pricing.completion, completionTokens],
+      [model.pricing.request, 1],
+    ])),
     is_byok: false,
     prompt_tokens_details: { cached_tokens: Math.min(options.cachedTokens ?? 0, promptTokens) },
     cost_details: { upstream_inference_cost: null },
@@ -195,4 +193,20 @@ function plannedToolCalls(body: Body): PlannedToolCall[] {
       ? JSON.stringify({ location: "Paris, France", unit: "celsius" })
       : JSON.stringify({ timezone: "Europe/Paris" }),
   }));
+}
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * A new generation id in OpenRouter's shape, `gen-<unix seconds>-<20 random characters>`.
+ *
+ * @example
+ * ```ts
+ * generationId(); // "gen-1764158400-q3ZtN8cYw1LrB0xKd7Vm"
+ * ```
+ */
+export function generationId(): string {
+  const random = crypto.getRandomValues(new Uint8Array(20));
+  const suffix = Array.from(random, (byte) => ALPHABET[byte % ALPHABET.length]).join("");
+  return `gen-${Math.floor(Date.now() / 1000)}-${suffix}`;
 }

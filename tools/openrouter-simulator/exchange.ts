@@ -10,7 +10,7 @@ import { replayableWrites, wasDropped } from "./byte-stream.ts";
 /** One request as the simulator received it. */
 export interface SimRequest {
   method: string;
-  /** Path and query, such as `/api/v1/generation?id=gen-…`. */
+  /** Path and query, such as `/api/v1/chat/completions`. */
   path: string;
   headers: Headers;
   bodyText: string;

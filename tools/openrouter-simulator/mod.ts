@@ -21,19 +21,13 @@ export {
 } from "./server.ts";
 export type { Exchange, ExchangeEnd, SimRequest } from "./exchange.ts";
 export {
-  encodeFrames,
+  loadTranscript,
   replayTranscript,
-  type Split,
   type SseFrame,
   sseResponse,
   type StreamOptions,
 } from "./sse.ts";
 export type { StreamEnd } from "./byte-stream.ts";
-export { loadTranscript } from "./transcripts.ts";
-export { CATALOGUE, type CatalogueModel, modelInfo, modelsBody } from "./catalogue.ts";
-export { exactCost } from "./decimal-cost.ts";
-export { type CompletionPlan, planCompletion, tokens } from "./completion.ts";
-export { completionBody } from "./completion-body.ts";
-export { streamFrames } from "./stream-frames.ts";
-export { DEFAULT_LONG_CHUNKS } from "./long-stream.ts";
+export { CATALOGUE, type CatalogueModel } from "./catalogue.ts";
+export { DEFAULT_LONG_CHUNKS } from "./stream-scenarios.ts";
 export { MULTI_BYTE_TEXT } from "./scenarios.ts";

@@ -1,6 +1,6 @@
 /**
- * OpenRouter's paths under `/api/v1`: authentication, `/chat/completions`, `/models`,
- * `/generation` and `/key`, and OpenRouter-like errors for anything else.
+ * OpenRouter's paths under `/api/v1` that the service uses, `/chat/completions` (authenticated)
+ * and `/models`, and OpenRouter-like errors for anything else.
  *
  * @module
  */
@@ -8,7 +8,6 @@ import { modelsBody } from "./catalogue.ts";
 import { requestedModel } from "./completion.ts";
 import { authError, errorResponse } from "./error-bodies.ts";
 import type { SimRequest } from "./exchange.ts";
-import type { GenerationLedger } from "./generations.ts";
 import { answerCompletion } from "./scenarios.ts";
 
 /** A handler that answers chat requests for one model in place of the built-in behaviour. */
@@ -20,7 +19,6 @@ export interface RouteContext {
   apiKey?: string;
   /** Handlers registered with `route()`, by model name. */
   routes: ReadonlyMap<string, RouteHandler>;
-  ledger: GenerationLedger;
   /** Aborts when the simulator closes. */
   closing: AbortSignal;
   /** Where `sim/transcript/<name>` finds `<name>.sse`. */
@@ -35,7 +33,7 @@ export const API_PREFIX = "/api/v1";
  *
  * @example
  * ```ts
- * const response = await routeRequest(request, { routes: new Map(), ledger, closing });
+ * const response = await routeRequest(request, { routes: new Map(), closing });
  * ```
  */
 export async function routeRequest(request: SimRequest, context: RouteContext): Promise<Response> {
@@ -43,9 +41,7 @@ export async function routeRequest(request: SimRequest, context: RouteContext): 
   const path = url.pathname.startsWith(`${API_PREFIX}/`)
     ? url.pathname.slice(API_PREFIX.length)
     : null;
-  const known = path === "/chat/completions" || path === "/models" || path === "/generation" ||
-    path === "/key";
-  if (!known) {
+  if (path !== "/chat/completions" && path !== "/models") {
     return errorResponse(404, { code: 404, message: `Not Found: ${url.pathname}` }, {
       userId: false,
     });
@@ -61,16 +57,6 @@ export async function routeRequest(request: SimRequest, context: RouteContext): 
   if (path === "/models") return Response.json(modelsBody());
   const denied = checkAuth(request.headers, context.apiKey);
   if (denied) return denied;
-  if (path === "/key") return Response.json(context.ledger.keyBody());
-  if (path === "/generation") {
-    const id = url.searchParams.get("id");
-    if (!id) return errorResponse(400, { code: 400, message: "Missing generation id" });
-    const body = context.ledger.body(id);
-    return body ? Response.json(body) : errorResponse(404, {
-      code: 404,
-      message: "Generation not found",
-    });
-  }
   return await chat(request, context);
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { completionBody, completionResponse } from "./completion-body.ts";
+import { completionBody, completionResponse } from "./completion-wire.ts";
 import { planCompletion, type PlanOptions, requestedModel } from "./completion.ts";
 import {
   CHOICE_ERROR,
@@ -15,11 +15,8 @@ import {
   statusError,
 } from "./error-bodies.ts";
 import type { SimRequest } from "./exchange.ts";
-import type { GenerationLedger } from "./generations.ts";
-import { longChunkCount } from "./long-stream.ts";
-import { replayTranscript } from "./sse.ts";
-import { streamAnswer } from "./stream-scenarios.ts";
-import { loadTranscript, transcriptGenerationId } from "./transcripts.ts";
+import { loadTranscript, replayTranscript, transcriptGenerationId } from "./sse.ts";
+import { longChunkCount, streamAnswer } from "./stream-scenarios.ts";
 
 /** Text `sim/stream-bytes` appends to its reply: 2-, 3- and 4-byte UTF-8 characters. */
 export const MULTI_BYTE_TEXT = "héllo wörld — 你好 👋";
@@ -37,7 +34,6 @@ export interface CompletionContext {
   body: Record<string, any>;
   /** Aborts when the simulator closes. */
   closing: AbortSignal;
-  ledger: GenerationLedger;
   /** Where `sim/transcript/<name>` finds `<name>.sse`. */
   transcripts?: URL;
 }
@@ -56,7 +52,7 @@ const PLANS: Record<string, PlanOptions> = {
  *
  * @example
  * ```ts
- * const response = await answerCompletion({ request, body: request.json, closing, ledger });
+ * const response = await answerCompletion({ request, body: request.json, closing });
  * ```
  */
 export async function answerCompletion(context: CompletionContext): Promise<Response> {
@@ -79,19 +75,6 @@ export async function answerCompletion(context: CompletionContext): Promise<Resp
     ...PLANS[scenario],
     servedModel: served,
     ...(longChunks ? { pieces: [], completionTokens: longChunks } : {}),
-  });
-  const usage = plan.usage as Record<string, number & Record<string, number>> | null;
-  context.ledger.add({
-    id: plan.id,
-    model: plan.model.id,
-    provider: plan.model.provider,
-    streamed: stream,
-    finishReason: scenario === "choice-error" ? "error" : plan.finishReason,
-    promptTokens: usage?.prompt_tokens ?? null,
-    completionTokens: usage?.completion_tokens ?? null,
-    reasoningTokens: usage?.completion_tokens_details?.reasoning_tokens ?? null,
-    cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? null,
-    cost: typeof usage?.cost === "number" ? String(usage.cost) : null,
   });
   if (stream) return streamAnswer({ scenario, plan, longChunks });
   const answer = completionBody(plan);

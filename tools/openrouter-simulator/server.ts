@@ -5,11 +5,10 @@
  * @module
  */
 import { errorResponse } from "./error-bodies.ts";
-import { type Exchange, type ExchangeEnd, ExchangeRecorder, type SimRequest } from "./exchange.ts";
+import { type Exchange, ExchangeRecorder, type SimRequest } from "./exchange.ts";
 import { ExchangeLog } from "./exchange-log.ts";
-import { GenerationLedger } from "./generations.ts";
 import { API_PREFIX, type RouteHandler, routeRequest } from "./routes.ts";
-import { TRANSCRIPTS_DIR } from "./transcripts.ts";
+import { TRANSCRIPTS_DIR } from "./sse.ts";
 
 /** Options of {@link startOpenRouterSimulator}. */
 export interface SimulatorOptions {
@@ -23,8 +22,6 @@ export interface SimulatorOptions {
    * @default {undefined}
    */
   apiKey?: string;
-  /** No console output at all; `false` prints one line per exchange and server errors. @default {true} */
-  quiet?: boolean;
   /**
    * Bytes of request and answer bodies kept for `exchanges`; past it, the oldest finished
    * exchanges are dropped from the list (a long benchmark does not grow without bound).
@@ -80,7 +77,6 @@ class Simulator implements OpenRouterSimulator {
   #server: Deno.HttpServer<Deno.NetAddr>;
   #log: ExchangeLog;
   #routes = new Map<string, RouteHandler>();
-  #ledger = new GenerationLedger();
   #live = new Set<ExchangeRecorder>();
   #closing = new AbortController();
   #closed: Promise<typeof CLOSED>;
@@ -96,10 +92,7 @@ class Simulator implements OpenRouterSimulator {
       port: options.port ?? 0,
       hostname: options.hostname ?? "127.0.0.1",
       onListen: () => {},
-      onError: (error) => {
-        this.#say(`OpenRouter simulator: ${error instanceof Error ? error.message : error}`);
-        return errorResponse(500, { code: 500, message: "Internal Server Error" });
-      },
+      onError: () => errorResponse(500, { code: 500, message: "Internal Server Error" }),
     }, (request) => this.#handle(request));
     const { hostname, port } = this.#server.addr;
     this.url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}${API_PREFIX}`;
@@ -141,7 +134,6 @@ class Simulator implements OpenRouterSimulator {
     } catch {
       return new Response(null, { status: 400 }); // The client left while sending its body.
     }
-    const started = performance.now();
     const recorder = new ExchangeRecorder(incoming, {
       method: incoming.method,
       path: url.pathname + url.search,
@@ -154,13 +146,7 @@ class Simulator implements OpenRouterSimulator {
     this.#log.add(recorder.exchange, bodyText.length);
     if (this.#closing.signal.aborted) recorder.abort();
     const answer = await this.#answer(recorder.exchange.request);
-    const id = answer.headers.get("x-generation-id");
-    const response = recorder.respond(answer);
-    recorder.exchange.ended.then((end) => {
-      if (id) this.#ledger.settle(id, end);
-      this.#report(recorder.exchange, end, performance.now() - started);
-    });
-    return response;
+    return recorder.respond(answer);
   }
 
   async #answer(request: SimRequest): Promise<Response> {
@@ -168,7 +154,6 @@ class Simulator implements OpenRouterSimulator {
       routeRequest(request, {
         apiKey: this.#options.apiKey,
         routes: this.#routes,
-        ledger: this.#ledger,
         closing: this.#closing.signal,
         transcripts: this.#options.transcripts ?? TRANSCRIPTS_DIR,
       })
@@ -181,20 +166,8 @@ class Simulator implements OpenRouterSimulator {
       return new Response(null, { status: 503 });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.#say(`OpenRouter simulator: a handler failed: ${message}`);
       return errorResponse(500, { code: 500, message: `Simulator handler failed: ${message}` });
     }
-  }
-
-  #report(exchange: Exchange, end: ExchangeEnd, ms: number): void {
-    const { method, path, json } = exchange.request;
-    const model = typeof json?.model === "string" ? ` ${json.model}` : "";
-    const line = `${method} ${path}${model} → ${exchange.status} ${end} in ${Math.round(ms)} ms`;
-    if (this.#options.quiet === false) console.log(line);
-  }
-
-  #say(line: string): void {
-    if (this.#options.quiet === false) console.error(line);
   }
 }
 

@@ -1,13 +1,72 @@
 /**
- * A completion plan as the chunks OpenRouter streams: a keep-alive comment, a role chunk,
+ * A completion plan on OpenRouter's wire: the non-streaming `chat.completion` body with its
+ * `X-Generation-Id` header, or the chunks of a stream (a keep-alive comment, a role chunk,
  * reasoning deltas, content deltas, tool-call argument fragments, a finish chunk, usage on a
- * final `choices: []` chunk (or riding on a chunk that repeats the finish), then `[DONE]`.
+ * final `choices: []` chunk or riding on a chunk that repeats the finish, then `[DONE]`).
  *
  * @module
  */
-import type { CompletionPlan } from "./completion.ts";
-import { words } from "./completion.ts";
+import { type CompletionPlan, words } from "./completion.ts";
 import type { SseFrame } from "./sse.ts";
+
+/**
+ * The `chat.completion` body of a plan.
+ *
+ * @example
+ * ```ts
+ * completionBody(planCompletion({ messages: [{ role: "user", content: "Hi" }] })).object;
+ * // "chat.completion"
+ * ```
+ */
+export function completionBody(plan: CompletionPlan): Record<string, unknown> {
+  const message: Record<string, unknown> = {
+    role: "assistant",
+    content: plan.toolCalls.length ? null : plan.pieces.join(""),
+    refusal: null,
+    reasoning: plan.reasoning,
+  };
+  if (plan.reasoning) {
+    message.reasoning_details = [
+      { type: "reasoning.text", text: plan.reasoning, format: "unknown", index: 0 },
+    ];
+  }
+  if (plan.toolCalls.length) {
+    message.tool_calls = plan.toolCalls.map((call, index) => ({
+      index,
+      id: call.id,
+      type: "function",
+      function: { name: call.name, arguments: call.arguments },
+    }));
+  }
+  const body: Record<string, unknown> = {
+    id: plan.id,
+    provider: plan.model.provider,
+    model: plan.model.id,
+    object: "chat.completion",
+    created: plan.created,
+    choices: [{
+      index: 0,
+      logprobs: null,
+      finish_reason: plan.finishReason,
+      native_finish_reason: plan.finishReason,
+      message,
+    }],
+  };
+  if (plan.usage) body.usage = plan.usage;
+  return body;
+}
+
+/**
+ * The `200 application/json` answer for a body, with `X-Generation-Id`.
+ *
+ * @example
+ * ```ts
+ * completionResponse(plan.id, completionBody(plan)).headers.get("x-generation-id"); // plan.id
+ * ```
+ */
+export function completionResponse(id: string, body: unknown): Response {
+  return Response.json(body, { headers: { "x-generation-id": id } });
+}
 
 /** The keep-alive comment OpenRouter sends while a provider warms up. */
 export const KEEP_ALIVE: SseFrame = { comment: "OPENROUTER PROCESSING" };
