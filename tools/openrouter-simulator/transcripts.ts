@@ -1,14 +1,14 @@
 /**
- * Hand-written stream transcripts in `tests/fixtures/streams/`, read by name.
+ * Hand-written stream transcripts in `tests/fixtures/openrouter/`, read by name.
  *
  * @module
  */
 
-/** Where transcripts live: `tests/fixtures/streams/` of this repository. */
-export const TRANSCRIPTS_DIR: URL = new URL("../../tests/fixtures/streams/", import.meta.url);
+/** Where transcripts live: `tests/fixtures/openrouter/` of this repository. */
+export const TRANSCRIPTS_DIR: URL = new URL("../../tests/fixtures/openrouter/", import.meta.url);
 
 /**
- * Reads `tests/fixtures/streams/<name>.sse` exactly as written.
+ * Reads `tests/fixtures/openrouter/<name>.sse` exactly as written.
  *
  * @example
  * ```ts
