@@ -114,10 +114,11 @@ async function readJson(file: string): Promise<any> {
 
 /** Runs one call of a scenario and checks everything the expected file says. */
 async function replay(scenario: Scenario, call: Call, split: WireSplit) {
-  const { expected } = scenario;
   const { service, stub, rows } = serviceFor({ ...scenario.wire, split });
-  const request = { messages: MESSAGES, ...(expected.request ?? { model: "openai/gpt-4o-mini" }) };
-  const wireText = new TextDecoder().decode(scenario.wire.body);
+  const request = {
+    messages: MESSAGES,
+    ...(scenario.expected.request ?? { model: "openai/gpt-4o-mini" }),
+  };
   const outcome =
     await (call === "chat"
       ? service.chatCompletion(request as never)
@@ -125,52 +126,61 @@ async function replay(scenario: Scenario, call: Call, split: WireSplit) {
         (value) => ({ value, error: null }),
         (error) => ({ value: null, error }),
       );
-  let logId: string;
-  let detailsOfError: unknown = undefined;
-  if (expected.error) {
-    assert.ok(outcome.error instanceof LLMError, `expected a rejection, got ${outcome.error}`);
-    const { name, type, status, code, message } = outcome.error;
-    const retryAfter = "retryAfter" in outcome.error ? outcome.error.retryAfter : undefined;
-    assert.deepEqual(
-      { name, type, status, code, message, retryAfter },
-      { retryAfter: undefined, ...expected.error },
-    );
-    logId = outcome.error.logId;
-    detailsOfError = outcome.error.details;
-  } else if (outcome.error) {
-    throw outcome.error;
-  } else if (outcome.value instanceof Response) {
-    const relayed = new Uint8Array(await outcome.value.arrayBuffer());
-    assert.ok(relayed.length > 0 || scenario.wire.body.length === 0, "nothing was relayed");
-    assert.deepEqual(relayed, scenario.wire.body, "the relayed bytes are the upstream bytes");
-    assert.equal(outcome.value.headers.get("content-type"), "text/event-stream");
-    const generationId = scenario.wire.headers["x-generation-id"];
-    if (generationId) assert.equal(outcome.value.headers.get("x-generation-id"), generationId);
-    logId = outcome.value.headers.get("x-llm-log-id")!;
-  } else {
-    assert.equal(JSON.stringify(outcome.value), wireText, "OpenRouter's body, keys in order");
-    logId = "";
-  }
+  const { logId, details } = await checkOutcome(scenario, outcome);
 
   assert.equal(stub.requests.length, 1, "one request went upstream");
   assert.equal(stub.requests[0].url, `${BASE_URL}/chat/completions`);
-  assert.equal(
-    (stub.requests[0].json as { stream?: boolean }).stream,
-    call === "stream" || undefined,
-  );
+  const sent = stub.requests[0].json as { stream?: boolean };
+  assert.equal(sent.stream, call === "stream" || undefined);
   await service.flush();
   assert.equal(rows.length, 1, "one row per call");
   const [row] = rows;
   if (logId) assert.equal(row.id, logId, "the error or the response names the row");
   assert.match(row.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-  if (detailsOfError !== undefined) assert.deepEqual(row.error_details, detailsOfError);
-  const wanted = { ...expected.row };
-  if (scenario.kind === "json" && !("response_body" in wanted)) {
-    wanted.response_body = jsonObjectOrNull(wireText); // the body is kept when it is an object
-  }
+  if (details !== undefined) assert.deepEqual(row.error_details, details);
   assert.equal(row.method_type, call === "chat" ? "chat_completion" : "stream_completion");
+  const wanted = { ...scenario.expected.row };
+  if (scenario.kind === "json" && !("response_body" in wanted)) {
+    wanted.response_body = jsonObjectOrNull(wireText(scenario)); // kept when it is an object
+  }
   assert.deepEqual(pick(row, wanted), wanted);
   assert.ok(!JSON.stringify(row).includes(API_KEY), "the key is not in the row");
+}
+
+/** Checks what the caller got: the error, the relayed stream, or the completion. */
+async function checkOutcome(
+  scenario: Scenario,
+  outcome: { value: unknown; error: unknown },
+): Promise<{ logId: string | null; details?: unknown }> {
+  const expected = scenario.expected.error;
+  if (expected) {
+    assert.ok(outcome.error instanceof LLMError, `expected a rejection, got ${outcome.error}`);
+    const { name, type, status, code, message } = outcome.error;
+    const retryAfter = "retryAfter" in outcome.error ? outcome.error.retryAfter : undefined;
+    assert.deepEqual(
+      { name, type, status, code, message, retryAfter },
+      { retryAfter: undefined, ...expected },
+    );
+    return { logId: outcome.error.logId, details: outcome.error.details };
+  }
+  if (outcome.error) throw outcome.error;
+  if (outcome.value instanceof Response) {
+    const relayed = new Uint8Array(await outcome.value.arrayBuffer());
+    assert.deepEqual(relayed, scenario.wire.body, "the relayed bytes are the upstream bytes");
+    assert.equal(outcome.value.headers.get("content-type"), "text/event-stream");
+    const generationId = scenario.wire.headers["x-generation-id"];
+    if (generationId) assert.equal(outcome.value.headers.get("x-generation-id"), generationId);
+    const logId = outcome.value.headers.get("x-llm-log-id");
+    assert.ok(logId, "X-LLM-Log-Id names the row");
+    return { logId };
+  }
+  const text = wireText(scenario);
+  assert.equal(JSON.stringify(outcome.value), text, "OpenRouter's body, keys in order");
+  return { logId: null };
+}
+
+function wireText(scenario: Scenario): string {
+  return new TextDecoder().decode(scenario.wire.body);
 }
 
 function jsonObjectOrNull(text: string): unknown {
