@@ -244,6 +244,17 @@ Deno.test("the usage views show each caller only the rows RLS lets them read", a
   await assert.rejects(daily(anon), permissionDenied);
 });
 
+Deno.test("llm_usage_by_user counts a user's failed calls as failures", async () => {
+  await using db = await seededDatabase();
+  const failed = { ...callBy("alice-3", alice), status: "failed" as const, error_type: "timeout" };
+  await serviceRole.run(db, (tx) => insertRows(tx, [failed]));
+  const rows = await asAlice.run(db, (tx) =>
+    tx.query<{ calls: number; failures: number }>(
+      `select calls::int, failures::int from public.llm_usage_by_user`,
+    ));
+  assert.deepEqual(rows, [{ calls: 3, failures: 1 }]);
+});
+
 Deno.test("the storage report is for admins and the service role only", async () => {
   await using db = await seededDatabase();
   await db.exec(`analyze public.llm_call_logs`);

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import {
-  LLMApiError,
   LLMCancelledError,
   LLMConfigurationError,
-  LLMError,
   LLMNetworkError,
   LLMService,
   LLMTimeoutError,
@@ -193,194 +191,6 @@ Deno.test("a missing API key is a typed error at call time, logged, never a thro
   assert.equal(h.sim.exchanges.length, 0);
 });
 
-Deno.test("upstream errors reject with a typed error and log the useful detail", async (t) => {
-  await using h = await openServiceHarness();
-  const cases = [
-    {
-      model: "sim/error-400",
-      status: 400,
-      type: "bad_request",
-      code: 400,
-      message: /not a valid model/,
-    },
-    { model: "sim/error-401", status: 401, type: "authentication", code: 401, message: /No auth/ },
-    {
-      model: "sim/error-402",
-      status: 402,
-      type: "insufficient_credits",
-      code: 402,
-      message: /credits/,
-    },
-    {
-      model: "sim/error-403",
-      status: 403,
-      type: "moderation",
-      code: 403,
-      message: /reasons: violence/,
-    },
-    {
-      model: "sim/error-404",
-      status: 404,
-      type: "model_not_found",
-      code: 404,
-      message: /No endpoints/,
-    },
-    {
-      model: "sim/error-408",
-      status: 408,
-      type: "upstream_timeout",
-      code: 408,
-      message: /timed out/,
-    },
-    {
-      model: "sim/error-413",
-      status: 413,
-      type: "payload_too_large",
-      code: 413,
-      message: /too large/,
-    },
-    { model: "sim/error-429", status: 429, type: "rate_limited", code: 429, message: /Rate limit/ },
-    { model: "sim/error-500", status: 500, type: "server_error", code: 500, message: /Internal/ },
-    {
-      model: "sim/error-502",
-      status: 502,
-      type: "provider_error",
-      code: 502,
-      message: /Provider returned error; provider: Lambda; raw: upstream connect error/,
-    },
-    {
-      model: "sim/error-503",
-      status: 503,
-      type: "provider_unavailable",
-      code: null,
-      message: /No provider is currently available.*availability: capacity_exhausted/,
-    },
-    {
-      model: "sim/error-524",
-      status: 524,
-      type: "upstream_timeout",
-      code: 524,
-      message: /too long/,
-    },
-    {
-      model: "sim/error-529",
-      status: 529,
-      type: "provider_overloaded",
-      code: 529,
-      message: /Overloaded/,
-    },
-    {
-      model: "sim/error-string-code",
-      status: 500,
-      type: "server_error",
-      code: "server_error",
-      message: /had an error/,
-    },
-    {
-      model: "sim/error-raw-json",
-      status: 400,
-      type: "bad_request",
-      code: 400,
-      message: /raw: \{"error":\{"message":"max_tokens: 100000 > 8192/,
-    },
-    {
-      model: "sim/error-raw-object",
-      status: 502,
-      type: "provider_error",
-      code: 502,
-      message: /provider: Fireworks; raw: \{"error":\{"code":"overloaded"/,
-    },
-    {
-      model: "sim/error-html",
-      status: 502,
-      type: "provider_error",
-      code: null,
-      message: /HTTP 502 from OpenRouter \(text\/html.*502 Bad Gateway \| openrouter\.ai/,
-    },
-    {
-      model: "sim/error-text",
-      status: 503,
-      type: "provider_unavailable",
-      code: null,
-      message: /upstream connect error/,
-    },
-  ] as const;
-  for (const expected of cases) {
-    await t.step(`${expected.model} → ${expected.status} ${expected.type}`, async () => {
-      const error = await rejection(
-        h.service.chatCompletion({ model: expected.model, messages }, { edgeFunction: "chat" }),
-        LLMApiError,
-      );
-      assert.equal(error.status, expected.status);
-      assert.equal(error.type, expected.type);
-      assert.equal(error.code, expected.code);
-      assert.match(error.message, expected.message);
-      await h.service.flush();
-      const row = await h.row(error.logId);
-      assert.equal(row?.status, "failed");
-      assert.equal(row?.http_status, expected.status);
-      assert.equal(row?.error_type, expected.type);
-      assert.equal(row?.error_message, error.message);
-      assert.deepEqual(row?.error_details, error.details);
-      assert.equal(row?.model, expected.model);
-      assert.equal(row?.edge_function, "chat");
-    });
-  }
-});
-
-Deno.test("Retry-After reaches the caller on rate limits and availability errors", async () => {
-  await using h = await openServiceHarness();
-  const limited = await rejection(
-    h.service.chatCompletion({ model: "sim/error-429", messages }),
-    LLMApiError,
-  );
-  assert.equal(limited.retryAfter, 7);
-  const unavailable = await rejection(
-    h.service.chatCompletion({ model: "sim/error-503", messages }),
-    LLMApiError,
-  );
-  assert.equal(unavailable.retryAfter, 30);
-  assert.deepEqual((unavailable.details as Record<string, unknown>).availability, {
-    code: "capacity_exhausted",
-    retryable: true,
-    retry_after: 30,
-    model: "sim/error-503",
-  });
-});
-
-Deno.test("a 200 whose body carries an error is a failure, judged by the body", async (t) => {
-  await using h = await openServiceHarness();
-  const cases = [
-    {
-      model: "sim/error-in-200",
-      type: "provider_error",
-      message: /provider: Mistral; raw: timeout/,
-    },
-    {
-      model: "sim/choice-error",
-      type: "provider_error",
-      message: /provider: Novita; raw: model crashed/,
-    },
-    { model: "sim/garbage-200", type: "invalid_response", message: /not a JSON object.*Hel/ },
-    { model: "sim/empty-200", type: "invalid_response", message: /it is empty/ },
-  ] as const;
-  for (const expected of cases) {
-    await t.step(expected.model, async () => {
-      const error = await rejection(
-        h.service.chatCompletion({ model: expected.model, messages }),
-        LLMApiError,
-      );
-      assert.equal(error.type, expected.type);
-      assert.match(error.message, expected.message);
-      await h.service.flush();
-      const row = await h.row(error.logId);
-      assert.equal(row?.status, "failed");
-      assert.equal(row?.http_status, 200);
-      assert.equal(row?.error_type, expected.type);
-    });
-  }
-});
-
 Deno.test("an unreachable OpenRouter is a network error with no HTTP status", async () => {
   await using h = await openServiceHarness();
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -442,18 +252,6 @@ Deno.test("a signal aborted before the call sends nothing and logs a cancelled c
   assert.equal(h.sim.exchanges.length, 0);
 });
 
-Deno.test("cost comes from usage.cost; a provider's 0 is a real 0", async () => {
-  await using h = await openServiceHarness();
-  const free = await h.service.chatCompletion({
-    model: "meta-llama/llama-3.3-8b-instruct:free",
-    messages,
-  });
-  assert.equal(free.usage?.cost, 0);
-  await h.service.flush();
-  const [row] = await h.rows();
-  assert.deepEqual([row.cost_usd, row.cost_source], ["0", "provider"]);
-});
-
 Deno.test("without usage.cost the cost is estimated from /models prices, fetched once and off the caller's path", async () => {
   await using h = await openServiceHarness();
   const first = await h.service.chatCompletion({ model: "sim/no-cost", messages });
@@ -468,64 +266,6 @@ Deno.test("without usage.cost the cost is estimated from /models prices, fetched
   assert.equal(Number(rows[0].cost_usd), expected);
   assert.equal(rows[0].cost_source, "estimated");
   assert.equal(h.sim.exchanges.filter((e) => e.request.path.endsWith("/models")).length, 1);
-});
-
-Deno.test("unknown usage stays NULL: no made-up zeros", async () => {
-  await using h = await openServiceHarness();
-  await h.service.chatCompletion({ model: "sim/no-usage", messages });
-  await h.service.flush();
-  const [row] = await h.rows();
-  assert.deepEqual(
-    [row.prompt_tokens, row.completion_tokens, row.total_tokens, row.cached_tokens],
-    [null, null, null, null],
-  );
-  assert.deepEqual([row.reasoning_tokens, row.cost_usd, row.cost_source], [null, null, null]);
-});
-
-Deno.test("fallback routing logs the requested and the served model", async () => {
-  await using h = await openServiceHarness();
-  await h.service.chatCompletion({
-    models: ["sim/error-503", "anthropic/claude-3.5-sonnet"],
-    messages,
-  });
-  await h.service.flush();
-  const [row] = await h.rows();
-  assert.equal(row.model, "sim/error-503");
-  assert.equal(row.response_model, "anthropic/claude-3.5-sonnet");
-  assert.equal(row.provider, "Anthropic");
-});
-
-Deno.test("reasoning, cached tokens and tool calls are logged", async () => {
-  await using h = await openServiceHarness();
-  await h.service.chatCompletion({ model: "sim/reasoning", messages });
-  await h.service.chatCompletion({ model: "sim/cached", messages });
-  const tools = await h.service.chatCompletion({ model: "sim/tools", messages });
-  await h.service.flush();
-  const byModel = new Map((await h.rows()).map((row) => [row.model, row]));
-  const [reasoning, cached, tool] = ["sim/reasoning", "sim/cached", "sim/tools"].map((model) =>
-    byModel.get(model)!
-  );
-  assert.ok(reasoning.reasoning_tokens! > 0);
-  assert.equal(cached.cached_tokens, 6);
-  assert.equal(tool.finish_reason, "tool_calls");
-  assert.equal(tool.completion_text, null);
-  assert.deepEqual(tool.response_body, tools);
-});
-
-Deno.test("every LLMError carries status, code, type, details and the row id", async () => {
-  await using h = await openServiceHarness();
-  const error = await rejection(
-    h.service.chatCompletion({ model: "sim/error-502", messages }),
-    LLMError,
-  );
-  assert.equal(error.status, 502);
-  assert.equal(error.code, 502);
-  assert.equal(error.type, "provider_error");
-  assert.deepEqual((error.details as Record<string, unknown>).metadata, {
-    raw: "upstream connect error or disconnect/reset before headers. reset reason: overflow",
-    provider_name: "Lambda",
-  });
-  assert.match(error.logId, /^[0-9a-f-]{36}$/);
 });
 
 Deno.test("constructing the service reads nothing and sends nothing", () => {

@@ -89,78 +89,6 @@ Deno.test("streamCompletion returns the upstream bytes unchanged, with SSE heade
   );
 });
 
-Deno.test("bytes and rows are the same however the network cuts the stream", async (t) => {
-  await using h = await openServiceHarness();
-  const splits: [string, StreamOptions["split"]][] = [
-    ["one byte per write", "bytes"],
-    ["seven bytes per write", 7],
-    ["the whole stream in one write", "none"],
-    ["random cuts", randomCuts(20261126)],
-  ];
-  for (const name of ["basic", "crlf", "keepalive-heavy", "reasoning", "tool-calls"]) {
-    const expected: unknown[] = [];
-    for (const [label, split] of splits) {
-      await t.step(`${name}.sse, ${label}`, async () => {
-        const { model, text } = await routeTranscript(h, name, { split });
-        const response = await h.service.streamCompletion({ model, messages });
-        const received = await readAll(response);
-        assert.equal(decoder.decode(received), text);
-        await h.service.flush();
-        const row = await h.row(response.headers.get("x-llm-log-id")!);
-        assert.equal(row?.status, "completed");
-        const { completion_text, response_body, finish_reason, total_tokens, cost_usd } = row!;
-        const summary = { completion_text, response_body, finish_reason, total_tokens, cost_usd };
-        if (expected.length) assert.deepEqual(summary, expected[0]);
-        expected.push(summary);
-      });
-    }
-  }
-});
-
-Deno.test("reasoning, tool-call fragments and both usage shapes are reassembled", async () => {
-  await using h = await openServiceHarness();
-  const read = async (name: string) => {
-    const { model } = await routeTranscript(h, name);
-    const response = await h.service.streamCompletion({ model, messages });
-    await readAll(response);
-    await h.service.flush();
-    return (await h.row(response.headers.get("x-llm-log-id")!))!;
-  };
-  const reasoning = await read("reasoning");
-  const message = (reasoning.response_body as unknown as ChatCompletion).choices[0].message!;
-  assert.equal(message.reasoning, "The user asks for 2+2. That is 4.");
-  assert.equal((message.reasoning_details as unknown[]).length, 4);
-  assert.equal(reasoning.completion_text, "2 + 2 = 4");
-  assert.equal(reasoning.reasoning_tokens, 32);
-
-  const tools = await read("tool-calls");
-  assert.deepEqual(
-    (tools.response_body as unknown as ChatCompletion).choices[0].message?.tool_calls,
-    [
-      {
-        id: "toolu_01A",
-        type: "function",
-        function: { name: "get_weather", arguments: '{"location": "Paris"}' },
-      },
-      {
-        id: "toolu_01B",
-        type: "function",
-        function: { name: "get_time", arguments: '{"tz": "Europe/Paris"}' },
-      },
-    ],
-  );
-  assert.equal(tools.finish_reason, "tool_calls");
-  assert.equal(tools.completion_text, "Let me check.");
-
-  const onChoice = await read("usage-on-choice");
-  assert.deepEqual([onChoice.total_tokens, onChoice.cost_usd, onChoice.finish_reason], [
-    7,
-    "0.0000016",
-    "stop",
-  ]);
-  assert.equal(onChoice.completion_text, "Hello there!");
-});
-
 Deno.test("the time to first token is taken at the first token, not the first byte, and is NULL when none came", async () => {
   await using h = await openServiceHarness();
   const { model } = await routeTranscript(h, "keepalive-heavy", { split: byEvent, delayMs: 40 });
@@ -179,50 +107,6 @@ Deno.test("the time to first token is taken at the first token, not the first by
   const none = await h.row(empty.headers.get("x-llm-log-id")!);
   assert.equal(none?.time_to_first_token_ms, null);
   assert.equal(none?.completion_text, null);
-});
-
-Deno.test("in-band errors fail the call and keep the partial output", async (t) => {
-  await using h = await openServiceHarness();
-  for (
-    const [name, code] of [["midstream-error-numeric", 502], [
-      "midstream-error-string",
-      "server_error",
-    ]] as const
-  ) {
-    await t.step(name, async () => {
-      const { model, text } = await routeTranscript(h, name);
-      const response = await h.service.streamCompletion({ model, messages });
-      assert.equal(
-        decoder.decode(await readAll(response)),
-        text,
-        "the client sees the error event as sent",
-      );
-      await h.service.flush();
-      const row = (await h.row(response.headers.get("x-llm-log-id")!))!;
-      assert.equal(row.status, "failed");
-      assert.equal(row.error_type, "stream_error");
-      assert.equal(row.completion_text, "Once upon a time");
-      assert.equal(row.finish_reason, "error");
-      assert.equal((row.error_details as Record<string, unknown>).code, code);
-      assert.match(
-        row.error_message!,
-        /Provider returned error; provider: Groq; raw: \{"error":\{"message":"stream reset by peer"\}\}/,
-      );
-    });
-  }
-  await t.step('finish_reason "error" without an error object', async () => {
-    const { model } = await routeTranscript(h, "finish-error-no-object");
-    const response = await h.service.streamCompletion({ model, messages });
-    await readAll(response);
-    await h.service.flush();
-    const row = (await h.row(response.headers.get("x-llm-log-id")!))!;
-    assert.deepEqual([row.status, row.error_type, row.completion_text], [
-      "failed",
-      "stream_error",
-      "Partial",
-    ]);
-    assert.match(row.error_message!, /finish_reason "error"/);
-  });
 });
 
 Deno.test("a stream that ends without [DONE] or breaks off is a transport failure with the partial output", async (t) => {
@@ -246,19 +130,6 @@ Deno.test("a stream that ends without [DONE] or breaks off is a transport failur
     assert.match(row.error_message!, /broke off/);
     assert.ok(row.completion_text!.length > 0);
   });
-});
-
-Deno.test("a line that is not JSON is recorded, not a crash", async () => {
-  await using h = await openServiceHarness();
-  const response = await h.service.streamCompletion({ model: "sim/stream-invalid-json", messages });
-  await readAll(response);
-  const row = await onlyRow(h);
-  assert.equal(row.status, "completed");
-  assert.deepEqual((row.response_body as Record<string, unknown>).invalid_events, {
-    count: 1,
-    samples: ["{not json"],
-  });
-  assert.ok(row.completion_text!.startsWith("Simulated reply"));
 });
 
 Deno.test("when the client disconnects, the upstream request is aborted at once and the call is logged as cancelled", async () => {
@@ -410,19 +281,4 @@ function byEvent(bytes: Uint8Array): Uint8Array[] {
   }
   if (start < bytes.length) pieces.push(bytes.subarray(start));
   return pieces;
-}
-
-/** Cuts bytes at pseudo-random points (deterministic for a seed). */
-function randomCuts(seed: number): (bytes: Uint8Array) => Uint8Array[] {
-  return (bytes) => {
-    let state = seed;
-    const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-    const pieces: Uint8Array[] = [];
-    for (let i = 0; i < bytes.length;) {
-      const size = 1 + Math.floor(next() * 40);
-      pieces.push(bytes.subarray(i, i + size));
-      i += size;
-    }
-    return pieces;
-  };
 }

@@ -28,7 +28,7 @@ export interface SimulatorOptions {
    * @default {67108864} (64 MiB)
    */
   maxRecordedBytes?: number;
-  /** Where `sim/transcript/<name>` reads `<name>.sse`. @default {tests/fixtures/streams/} */
+  /** Where `sim/transcript/<name>` reads `<name>.sse`. @default {tests/fixtures/openrouter/} */
   transcripts?: URL;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Event-stream responses scripted byte for byte: the frames, how the bytes are cut into network
  * writes, the pause between writes, and how the body ends; and the hand-written transcripts of
- * `tests/fixtures/streams/`, read by name.
+ * `tests/fixtures/openrouter/`, read by name.
  *
  * @module
  */
@@ -152,11 +152,11 @@ function isCrLfCrLf(bytes: Uint8Array, i: number): boolean {
   return i >= 3 && bytes[i - 1] === 13 && bytes[i - 2] === 10 && bytes[i - 3] === 13;
 }
 
-/** Where transcripts live: `tests/fixtures/streams/` of this repository. */
-export const TRANSCRIPTS_DIR: URL = new URL("../../tests/fixtures/streams/", import.meta.url);
+/** Where transcripts live: `tests/fixtures/openrouter/` of this repository. */
+export const TRANSCRIPTS_DIR: URL = new URL("../../tests/fixtures/openrouter/", import.meta.url);
 
 /**
- * Reads `tests/fixtures/streams/<name>.sse` exactly as written.
+ * Reads `tests/fixtures/openrouter/<name>.sse` exactly as written.
  *
  * @example
  * ```ts
