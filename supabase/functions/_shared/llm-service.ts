@@ -50,18 +50,16 @@ export type {
   LLMCostSource,
   LLMMethodType,
 } from "./llm/log-row.ts";
-export { LOG_COLUMNS, LOG_TABLE } from "./llm/log-row.ts";
 export { type LogSink, LogWriteError } from "./llm/log-sink.ts";
 export type { UnwrittenRowLine } from "./llm/unwritten-line.ts";
 export { createSupabaseSink, type SupabaseSinkOptions } from "./llm/supabase-sink.ts";
-export { createSqlSink, INSERT_ROWS_SQL, type SqlQuery } from "./llm/sql-sink.ts";
+export { createSqlSink, type SqlQuery } from "./llm/sql-sink.ts";
 export type { RedactHook } from "./llm/prepare-row.ts";
 export type { LLMServiceOptions } from "./llm/service-config.ts";
 export type { LLMLimitsOptions } from "./llm/call-budget.ts";
 export {
   createSqlLimitsSource,
   createSupabaseLimitsSource,
-  LIMIT_USAGE_SQL,
   type LimitsSource,
   type LimitUsage,
   type SupabaseLimitsSourceOptions,
