@@ -1,8 +1,20 @@
 import assert from "node:assert/strict";
-import {
-  readCompletion,
-  readStreamRefusal,
-} from "../../supabase/functions/_shared/llm/read-completion.ts";
+import { LLMError } from "../../supabase/functions/_shared/llm/errors.ts";
+import * as read from "../../supabase/functions/_shared/llm/read-completion.ts";
+
+const CALLER = { logId: "0193a0b0-0000-7000-8000-000000000001", apiKey: "sk-or-v1-read-test-key" };
+
+/** The completion, or the error with the body its row keeps. */
+function readCompletion(status: number, headers: Headers, text: string) {
+  const result = read.readCompletion(status, headers, text, CALLER);
+  return result instanceof LLMError
+    ? { ok: false as const, body: result.responseBody, error: result }
+    : { ok: true as const, body: result };
+}
+
+function readStreamRefusal(status: number, headers: Headers, text: string) {
+  return read.readStreamRefusal(status, headers, text, CALLER);
+}
 
 const JSON_HEADERS = new Headers({ "content-type": "application/json" });
 

@@ -56,7 +56,7 @@ interface Reading {
  * const refusal = await guard.check(logId, { userId, edgeFunction: "chat", model });
  * if (refusal) throw refusal;
  * // … send the call, and when it has ended:
- * guard.settle(logId);
+ * guard.callEnded(logId);
  * ```
  */
 export class BudgetGuard {
@@ -84,7 +84,7 @@ export class BudgetGuard {
 
   /**
    * Resolves with the error to reject the call with, or `null` to let it through (it then counts
-   * as in flight until {@link settle}). Synchronous while the cached reading is fresh.
+   * as in flight until {@link callEnded}). Synchronous while the cached reading is fresh.
    */
   check(callId: string, call: CallScope): LLMError | null | Promise<LLMError | null> {
     const now = this.#options.now();
@@ -105,8 +105,8 @@ export class BudgetGuard {
   }
 
   /** The call has ended: its row will be in the rollups soon, and then in the next reading. */
-  settle(callId: string): void {
-    this.#inFlight.settle(callId, this.#options.now());
+  callEnded(callId: string): void {
+    this.#inFlight.callEnded(callId, this.#options.now());
   }
 
   /** Calls admitted under `key` (a limit id, plus `\0user` for per-user limits) not yet read back. */

@@ -65,8 +65,8 @@ export class CallBudget {
   }
 
   /** The call has ended (whatever the outcome). */
-  settle(callId: string): void {
-    this.#options.guard?.settle(callId);
+  callEnded(callId: string): void {
+    this.#options.guard?.callEnded(callId);
   }
 
   #limits(call: CallStart): LLMError | null | Promise<LLMError | null> {
