@@ -2,12 +2,15 @@
  * Calls LLMs through OpenRouter and logs every call, completely and safely, to `llm_call_logs`.
  *
  * ```ts
- * import { llmService } from "../_shared/llm-service.ts";
+ * import { llmService } from "./llm-service.ts"; // from a function: "../_shared/llm-service.ts"
  *
- * const completion = await llmService.chatCompletion(
- *   { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hello" }] },
- *   { edgeFunction: "chat", requestId: req.headers.get("x-request-id") ?? undefined },
- * );
+ * export async function handler(req: Request): Promise<Response> {
+ *   const completion = await llmService.chatCompletion(
+ *     { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hello" }] },
+ *     { edgeFunction: "chat", requestId: req.headers.get("x-request-id") ?? undefined },
+ *   );
+ *   return Response.json(completion);
+ * }
  * ```
  *
  * Logging happens in the background and never delays, breaks or throws into the call: rows are
@@ -63,9 +66,22 @@ export {
  *
  * @example
  * ```ts
- * const service = new LLMService({ apiKey: "sk-or-v1-…", sink: createSqlSink(query) });
- * const reply = await service.chatCompletion({ model: "openai/gpt-4o-mini", messages });
+ * import { createSqlSink, LLMService } from "./llm-service.ts";
+ *
+ * const written: unknown[] = [];
+ * const service = new LLMService({
+ *   apiKey: "sk-or-v1-example",
+ *   // A direct connection: (text, params) => sql.unsafe(text, params), with npm:postgres.
+ *   sink: createSqlSink((_text, params) => Promise.resolve(void written.push(params))),
+ *   fetch: () => Promise.resolve(Response.json({ id: "gen-1", choices: [] })),
+ *   estimateCosts: false,
+ * });
+ * const reply = await service.chatCompletion({
+ *   model: "openai/gpt-4o-mini",
+ *   messages: [{ role: "user", content: "Hello" }],
+ * });
  * await service.flush(); // only needed where no waitUntil keeps the process alive
+ * console.log(reply.id, written.length); // "gen-1" 1
  * ```
  */
 export class LLMService {

@@ -52,8 +52,10 @@ interface Reading {
  *
  * @example
  * ```ts
- * const guard = new BudgetGuard({ source: createSqlLimitsSource(query), cacheMs: 2_000 });
- * const refusal = await guard.check(logId, { userId, edgeFunction: "chat", model });
+ * const guard = new BudgetGuard({ source: { read: () => Promise.resolve([]) }, cacheMs: 2_000 });
+ * const logId = crypto.randomUUID();
+ * const call = { userId: "user-1", edgeFunction: "chat", model: "openai/gpt-4o-mini" };
+ * const refusal = await guard.check(logId, call);
  * if (refusal) throw refusal;
  * // … send the call, and when it has ended:
  * guard.callEnded(logId);

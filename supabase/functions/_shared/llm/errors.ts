@@ -81,12 +81,25 @@ const RETRYABLE: ReadonlySet<LLMErrorType> = new Set<LLMErrorType>([
  *
  * @example
  * ```ts
+ * import { LLMError, LLMService } from "../llm-service.ts";
+ *
+ * const rateLimited = { error: { code: 429, message: "Rate limited" } };
+ * const service = new LLMService({
+ *   apiKey: "sk-or-v1-example",
+ *   sink: null,
+ *   fallback: () => {},
+ *   fetch: () => Promise.resolve(Response.json(rateLimited, { status: 429 })),
+ * });
  * try {
- *   await llmService.chatCompletion({ model: "openai/gpt-4o-mini", messages });
+ *   await service.chatCompletion({
+ *     model: "openai/gpt-4o-mini",
+ *     messages: [{ role: "user", content: "Hi" }],
+ *   });
  * } catch (error) {
- *   if (error instanceof LLMError && error.type === "rate_limited") retryLater(error.logId);
- *   else throw error;
+ *   if (!(error instanceof LLMError)) throw error;
+ *   console.log(error.type, error.retryable, error.logId); // "rate_limited" true "0193…"
  * }
+ * await service.flush();
  * ```
  */
 export class LLMError extends Error {
@@ -200,16 +213,20 @@ export interface BudgetExceededDetails {
  *
  * @example
  * ```ts
- * try {
- *   await llmService.chatCompletion(request, { userId: user.id });
- * } catch (error) {
- *   if (error instanceof LLMBudgetExceededError) {
- *     return new Response("Daily budget used up", {
- *       status: 429,
- *       headers: { "retry-after": String(error.retryAfter ?? 60) },
- *     });
+ * import { type ChatCompletionRequest, LLMBudgetExceededError, llmService } from "../llm-service.ts";
+ *
+ * export async function answer(request: ChatCompletionRequest, userId: string) {
+ *   try {
+ *     return Response.json(await llmService.chatCompletion(request, { userId }));
+ *   } catch (error) {
+ *     if (error instanceof LLMBudgetExceededError) {
+ *       return new Response("Daily budget used up", {
+ *         status: 429,
+ *         headers: { "retry-after": String(error.retryAfter ?? 60) },
+ *       });
+ *     }
+ *     throw error;
  *   }
- *   throw error;
  * }
  * ```
  */
