@@ -121,6 +121,38 @@ export class OpenRouterClient {
     return { logId: post.logId, apiKey: this.#options.apiKey };
   }
 
+  /**
+   * The request or its body failed in transit: our timeout, the caller's abort, or the network.
+   * `httpStatus` is the response's when its headers had come.
+   */
+  #transportError(
+    abortedBy: "timeout" | "signal" | null,
+    error: unknown,
+    httpStatus: number | null,
+    post: ChatPost,
+  ): LLMError {
+    if (abortedBy === "signal") return cancelledError(post.logId, post.signal?.reason, httpStatus);
+    const { apiKey, timeoutMs } = this.#options;
+    const init = {
+      logId: post.logId,
+      cause: maskedError(error, apiKey),
+      status: httpStatus,
+      httpStatus,
+    };
+    if (abortedBy === "timeout") {
+      const message = `No complete response from OpenRouter within ${timeoutMs} ms`;
+      return new LLMTimeoutError(message, { ...init, type: "timeout" });
+    }
+    const failure = describeNetworkFailure(error, apiKey);
+    const detail = failure.causes.at(-1) ?? mask(errorText(error), apiKey);
+    const why = failure.reason.replaceAll("_", " ");
+    return new LLMNetworkError(`Cannot reach OpenRouter (${why}): ${detail}`, {
+      ...init,
+      type: "network_error",
+      details: { network_reason: failure.reason, causes: failure.causes },
+    });
+  }
+
   /** Starts the POST. The timeout keeps running (covering the body) until `release()`. */
   #post(post: ChatPost) {
     const { signal } = post;
@@ -136,23 +168,8 @@ export class OpenRouterClient {
       controller.abort(new DOMException(`No response within ${timeoutMs} ms`, "TimeoutError"));
     }, timeoutMs);
     signal?.addEventListener("abort", onAbort, { once: true });
-    /** The request or its body failed in transit: our timeout, the caller's abort, the network. */
-    const failed = (error: unknown, httpStatus: number | null): LLMError => {
-      if (abortedBy === "signal") return cancelledError(post.logId, signal?.reason, httpStatus);
-      const init = { logId: post.logId, cause: maskedError(error, apiKey), httpStatus };
-      if (abortedBy === "timeout") {
-        const message = `No complete response from OpenRouter within ${timeoutMs} ms`;
-        return new LLMTimeoutError(message, { ...init, type: "timeout" });
-      }
-      const failure = describeNetworkFailure(error, apiKey);
-      const detail = failure.causes.at(-1) ?? mask(errorText(error), apiKey);
-      const why = failure.reason.replaceAll("_", " ");
-      return new LLMNetworkError(`Cannot reach OpenRouter (${why}): ${detail}`, {
-        ...init,
-        type: "network_error",
-        details: { network_reason: failure.reason, causes: failure.causes },
-      });
-    };
+    const failed = (error: unknown, httpStatus: number | null) =>
+      this.#transportError(abortedBy, error, httpStatus, post);
     let response: Promise<Response>;
     try {
       response = this.#options.fetch(this.#url, {
