@@ -92,7 +92,7 @@ Deno.bench({
     const callId = `c${++id}`;
     const decided = guard.check(callId, scopes[id % scopes.length]);
     if (decided instanceof Promise) await decided; // once a second: the reading
-    guard.settle(callId);
+    guard.callEnded(callId);
   },
 });
 

@@ -15,7 +15,8 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { type LLMCallLogRow, LOG_TABLE } from "../supabase/functions/_shared/llm/log-row.ts";
+import type { LLMCallLogRow } from "../supabase/functions/_shared/llm/log-row.ts";
+import { LOG_TABLE } from "../supabase/functions/_shared/llm/internal.ts";
 import { BatchWriter } from "../supabase/functions/_shared/llm/batch-writer.ts";
 import { createSqlSink, type SqlQuery } from "../supabase/functions/_shared/llm/sql-sink.ts";
 import { migrationFiles, supabaseStandInSql } from "../tools/supabase-local/migrations.ts";

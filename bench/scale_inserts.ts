@@ -6,7 +6,7 @@
  * @module
  */
 import type postgres from "postgres";
-import { INSERT_ROWS_SQL } from "../supabase/functions/_shared/llm/sql-sink.ts";
+import { INSERT_ROWS_SQL } from "../supabase/functions/_shared/llm/internal.ts";
 import type { LLMCallLogRow } from "../supabase/functions/_shared/llm/log-row.ts";
 import { logRow } from "../tests/fixtures/log-rows.ts";
 import { scaleUserId } from "./scale_data.ts";

@@ -6,7 +6,7 @@ import {
   parseLimitRows,
 } from "../../supabase/functions/_shared/llm/limits-source.ts";
 import type { LLMCallLogRow } from "../../supabase/functions/_shared/llm/log-row.ts";
-import { INSERT_ROWS_SQL } from "../../supabase/functions/_shared/llm/sql-sink.ts";
+import { INSERT_ROWS_SQL } from "../../supabase/functions/_shared/llm/internal.ts";
 import { createPostgrestStandIn } from "../../tools/supabase-local/postgrest-stand-in.ts";
 import { logRow } from "../fixtures/log-rows.ts";
 import {

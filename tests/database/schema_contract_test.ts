@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { openTestDatabase } from "../harness/database.ts";
-import { LOG_COLUMNS, LOG_TABLE } from "../../supabase/functions/_shared/llm/log-row.ts";
+import { LOG_COLUMNS, LOG_TABLE } from "../../supabase/functions/_shared/llm/internal.ts";
 
 type ColumnInfo = {
   name: string;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { openTestDatabase, type Queryable, type TestDatabase } from "../harness/database.ts";
 import type { LLMCallLogRow } from "../../supabase/functions/_shared/llm/log-row.ts";
-import { INSERT_ROWS_SQL } from "../../supabase/functions/_shared/llm/sql-sink.ts";
+import { INSERT_ROWS_SQL } from "../../supabase/functions/_shared/llm/internal.ts";
 import { createPostgrestStandIn } from "../../tools/supabase-local/postgrest-stand-in.ts";
 import { logRow } from "../fixtures/log-rows.ts";
 import { rollupMismatches } from "./usage_rollups_expected.ts";

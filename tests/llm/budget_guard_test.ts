@@ -211,9 +211,9 @@ Deno.test("calls this worker let through count until a reading made after their 
   assert.equal(await guard.check("a", call()), null);
   assert.equal(await guard.check("b", call()), null);
   assert.equal(guard.pendingCalls("g"), 2);
-  guard.settle("a");
+  guard.callEnded("a");
   clock.advance(400);
-  guard.settle("b");
+  guard.callEnded("b");
   // By the next reading a's row has landed (ended 1,000 ms before); b ended only 600 ms before.
   source.usage.set("g", { costUsd: 0, calls: 1, tokens: 0 });
   clock.advance(600);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type LLMCallLogRow, LOG_COLUMNS } from "../../supabase/functions/_shared/llm/log-row.ts";
+import type { LLMCallLogRow } from "../../supabase/functions/_shared/llm/log-row.ts";
+import { LOG_COLUMNS } from "../../supabase/functions/_shared/llm/internal.ts";
 import { LogWriteError } from "../../supabase/functions/_shared/llm/log-sink.ts";
 import { createSqlSink } from "../../supabase/functions/_shared/llm/sql-sink.ts";
 import { createSupabaseSink } from "../../supabase/functions/_shared/llm/supabase-sink.ts";

@@ -2,12 +2,15 @@
  * Calls LLMs through OpenRouter and logs every call, completely and safely, to `llm_call_logs`.
  *
  * ```ts
- * import { llmService } from "../_shared/llm-service.ts";
+ * import { llmService } from "./llm-service.ts"; // from a function: "../_shared/llm-service.ts"
  *
- * const completion = await llmService.chatCompletion(
- *   { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hello" }] },
- *   { edgeFunction: "chat", requestId: req.headers.get("x-request-id") ?? undefined },
- * );
+ * export async function handler(req: Request): Promise<Response> {
+ *   const completion = await llmService.chatCompletion(
+ *     { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hello" }] },
+ *     { edgeFunction: "chat", requestId: req.headers.get("x-request-id") ?? undefined },
+ *   );
+ *   return Response.json(completion);
+ * }
  * ```
  *
  * Logging happens in the background and never delays, breaks or throws into the call: rows are
@@ -16,21 +19,14 @@
  *
  * @module
  */
-import { type CallStart, snapshot, type UntimedOutcome } from "./llm/build-log-row.ts";
+import { type CallOutcome, type CallStart, callStatus, snapshot } from "./llm/build-log-row.ts";
 import { readableCopy, readContext } from "./llm/caller-values.ts";
-import {
-  apiError,
-  cancelledError,
-  missingKeyError,
-  transportError,
-  validationError,
-} from "./llm/call-errors.ts";
-import { LLMCancelledError, type LLMError } from "./llm/errors.ts";
-import { isRecord, parseJson } from "./llm/json.ts";
+import { cancelledError, missingKeyError, validationError } from "./llm/call-errors.ts";
+import type { LLMError } from "./llm/errors.ts";
+import { isRecord } from "./llm/json.ts";
 import type { LLMMethodType } from "./llm/log-row.ts";
-import { readCompletion, readStreamRefusal } from "./llm/read-completion.ts";
+import type { ChatPost, OpenRouterClient } from "./llm/openrouter-client.ts";
 import { relayStream } from "./llm/relay-stream.ts";
-import { sendRequest, type SentRequest } from "./llm/send-request.ts";
 import {
   edgeRuntimeWaitUntil,
   type LLMServiceOptions,
@@ -50,18 +46,16 @@ export type {
   LLMCostSource,
   LLMMethodType,
 } from "./llm/log-row.ts";
-export { LOG_COLUMNS, LOG_TABLE } from "./llm/log-row.ts";
 export { type LogSink, LogWriteError } from "./llm/log-sink.ts";
 export type { UnwrittenRowLine } from "./llm/unwritten-line.ts";
 export { createSupabaseSink, type SupabaseSinkOptions } from "./llm/supabase-sink.ts";
-export { createSqlSink, INSERT_ROWS_SQL, type SqlQuery } from "./llm/sql-sink.ts";
+export { createSqlSink, type SqlQuery } from "./llm/sql-sink.ts";
 export type { RedactHook } from "./llm/prepare-row.ts";
 export type { LLMServiceOptions } from "./llm/service-config.ts";
 export type { LLMLimitsOptions } from "./llm/call-budget.ts";
 export {
   createSqlLimitsSource,
   createSupabaseLimitsSource,
-  LIMIT_USAGE_SQL,
   type LimitsSource,
   type LimitUsage,
   type SupabaseLimitsSourceOptions,
@@ -72,9 +66,22 @@ export {
  *
  * @example
  * ```ts
- * const service = new LLMService({ apiKey: "sk-or-v1-…", sink: createSqlSink(query) });
- * const reply = await service.chatCompletion({ model: "openai/gpt-4o-mini", messages });
+ * import { createSqlSink, LLMService } from "./llm-service.ts";
+ *
+ * const written: unknown[] = [];
+ * const service = new LLMService({
+ *   apiKey: "sk-or-v1-example",
+ *   // A direct connection: (text, params) => sql.unsafe(text, params), with npm:postgres.
+ *   sink: createSqlSink((_text, params) => Promise.resolve(void written.push(params))),
+ *   fetch: () => Promise.resolve(Response.json({ id: "gen-1", choices: [] })),
+ *   estimateCosts: false,
+ * });
+ * const reply = await service.chatCompletion({
+ *   model: "openai/gpt-4o-mini",
+ *   messages: [{ role: "user", content: "Hello" }],
+ * });
  * await service.flush(); // only needed where no waitUntil keeps the process alive
+ * console.log(reply.id, written.length); // "gen-1" 1
  * ```
  */
 export class LLMService {
@@ -94,33 +101,22 @@ export class LLMService {
     request: ChatCompletionRequest,
     context?: LLMCallContext,
   ): Promise<ChatCompletion> {
-    const call = this.#begin("chat_completion", request, context);
-    const config = this.#config();
-    const sent = await this.#send(call, config, {});
+    const call = this.#start("chat_completion", request, context);
+    const { client, post } = await this.#admit(call, {});
+    let completion;
     try {
-      const response = await this.#await(call, sent);
-      const text = await response.text().catch((error) => {
-        throw this.#transportError(call, sent, error, response.status);
-      });
-      const reading = readCompletion(response.status, response.headers, text);
-      const generationId = response.headers.get("x-generation-id");
-      if (!reading.ok) {
-        throw this.#fail(call, apiError(reading.error, call.id, config.apiKey!), {
-          httpStatus: response.status,
-          body: reading.body,
-          generationId,
-        });
-      }
-      this.#record(call, {
-        status: "completed",
-        httpStatus: response.status,
-        bodyText: text,
-        generationId,
-      });
-      return reading.body;
-    } finally {
-      sent.release();
+      completion = await client.complete(post);
+    } catch (error) {
+      throw this.#fail(call, error as LLMError);
     }
+    this.#record(call, {
+      status: "completed",
+      ...this.#ended(),
+      httpStatus: completion.status,
+      bodyText: completion.text,
+      generationId: completion.generationId,
+    });
+    return completion.body;
   }
 
   /**
@@ -133,38 +129,22 @@ export class LLMService {
     request: ChatCompletionRequest,
     context?: LLMCallContext,
   ): Promise<Response> {
-    const call = this.#begin("stream_completion", request, context);
-    const config = this.#config();
-    const sent = await this.#send(call, config, { stream: true });
-    let response: Response;
+    const call = this.#start("stream_completion", request, context);
+    const { client, post } = await this.#admit(call, { stream: true });
+    let upstream;
     try {
-      response = await this.#await(call, sent);
-      const type = response.headers.get("content-type") ?? "";
-      if (!response.ok || !type.includes("text/event-stream") || !response.body) {
-        const text = await response.text().catch(() => "");
-        throw this.#fail(
-          call,
-          apiError(
-            readStreamRefusal(response.status, response.headers, text),
-            call.id,
-            config.apiKey!,
-          ),
-          {
-            httpStatus: response.status,
-            body: parseJson(text) ?? null,
-            generationId: response.headers.get("x-generation-id"),
-          },
-        );
-      }
-    } finally {
-      sent.release();
+      upstream = await client.stream(post);
+    } catch (error) {
+      throw this.#fail(call, error as LLMError);
     }
+    const config = this.#config();
     return relayStream({
       logId: call.id,
-      response,
-      abortUpstream: (reason) => sent.controller.abort(reason),
+      response: upstream.response,
+      abortUpstream: upstream.abort,
       record: (outcome) => this.#record(call, outcome),
       keepAlive: (promise) => this.#keepAlive(promise),
+      now: () => this.#now(),
       idleTimeoutMs: config.streamIdleTimeoutMs,
       totalTimeoutMs: config.streamTimeoutMs,
       signal: call.context.signal,
@@ -176,7 +156,7 @@ export class LLMService {
     await this.#resolved?.pipeline.flush();
   }
 
-  #begin(method: LLMMethodType, request: unknown, context: unknown): CallStart {
+  #start(method: LLMMethodType, request: unknown, context: unknown): CallStart {
     const reading = readContext(context);
     return {
       id: crypto.randomUUID(),
@@ -185,17 +165,20 @@ export class LLMService {
       context: reading.context,
       contextIssues: reading.issues,
       metadataSnapshot: reading.metadataSnapshot,
-      startedAt: this.#options.now?.() ?? Date.now(),
+      startedAt: this.#now(),
       startedMono: performance.now(),
     };
   }
 
-  /** Validates, checks key and budget, starts the request; rejects (logged) before sending. */
-  async #send(
+  /**
+   * Validates, checks the key, the budget and the caller's signal, and serialises the body: what
+   * the client needs to send. A call refused here rejects, its row queued, before anything is sent.
+   */
+  async #admit(
     call: CallStart,
-    config: ServiceConfig,
     overrides: Record<string, unknown>,
-  ): Promise<SentRequest> {
+  ): Promise<{ client: OpenRouterClient; post: ChatPost }> {
+    const config = this.#config();
     const { issues, json } = checkCall(call, overrides);
     if (issues.length) {
       call.snapshot = snapshot(call.request);
@@ -203,67 +186,49 @@ export class LLMService {
       throw this.#fail(call, validationError(issues, call.id));
     }
     call.snapshot = json;
-    if (!config.apiKey) throw this.#fail(call, missingKeyError(call.id));
+    const { client } = config;
+    if (!client) throw this.#fail(call, missingKeyError(call.id));
     // Synchronous while the limits are cached; awaited only when they must be read.
     let refusal = config.budget.check(call);
     if (refusal instanceof Promise) refusal = await refusal;
     if (refusal) throw this.#fail(call, refusal);
     const { signal } = call.context;
     if (signal?.aborted) throw this.#fail(call, cancelledError(call.id, signal.reason));
-    return sendRequest({
-      url: `${config.baseUrl}/chat/completions`,
-      apiKey: config.apiKey,
-      body: json,
-      fetch: config.fetch,
-      headers: config.headers,
-      timeoutMs: config.timeoutMs,
-      signal,
-    });
-  }
-
-  async #await(call: CallStart, sent: SentRequest): Promise<Response> {
-    try {
-      return await sent.response;
-    } catch (error) {
-      throw this.#transportError(call, sent, error, null);
-    }
-  }
-
-  #transportError(call: CallStart, sent: SentRequest, error: unknown, status: number | null) {
-    const context = {
-      logId: call.id,
-      status,
-      timeoutMs: this.#config().timeoutMs,
-      reason: call.context.signal?.reason,
-      apiKey: this.#config().apiKey,
-    };
-    return this.#fail(call, transportError(sent.abortedBy(), error, context), {
-      httpStatus: status,
-    });
+    return { client, post: { body: json, logId: call.id, signal } };
   }
 
   /** Queues the failed call's row and returns the error to throw. */
-  #fail(call: CallStart, error: LLMError, extra: Partial<UntimedOutcome> = {}): LLMError {
+  #fail(call: CallStart, error: LLMError): LLMError {
     this.#record(call, {
-      status: error instanceof LLMCancelledError ? "cancelled" : "failed",
-      ...extra,
-      error: { type: error.type, message: error.message, details: error.details },
+      status: callStatus(error),
+      ...this.#ended(),
+      httpStatus: error.httpStatus,
+      body: error.responseBody,
+      generationId: error.generationId,
+      error,
     });
     return error;
   }
 
-  /** Records how the call ended now; a function is asked for the details when the row is made. */
-  #record(call: CallStart, outcome: UntimedOutcome | (() => UntimedOutcome)): Promise<void> {
-    const ended = { endedAt: this.#options.now?.() ?? Date.now(), endedMono: performance.now() };
-    this.#resolved?.budget.settle(call.id);
+  /** Records how the call ended, or a function that says so when its row is made. */
+  #record(call: CallStart, outcome: CallOutcome | (() => CallOutcome)): Promise<void> {
+    this.#resolved?.budget.callEnded(call.id);
     const { metadata } = call.context;
     const metadataSnapshot = (metadata === undefined ? undefined : snapshot(metadata)) ??
       call.metadataSnapshot;
     const pipeline = this.#config().pipeline;
     if (typeof outcome !== "function") {
-      return pipeline.record(call, { ...outcome, ...ended, metadataSnapshot });
+      return pipeline.record(call, { ...outcome, metadataSnapshot });
     }
-    return pipeline.record(call, () => ({ ...outcome(), ...ended, metadataSnapshot }));
+    return pipeline.record(call, () => ({ ...outcome(), metadataSnapshot }));
+  }
+
+  #ended(): { endedAt: number; endedMono: number } {
+    return { endedAt: this.#now(), endedMono: performance.now() };
+  }
+
+  #now(): number {
+    return this.#options.now?.() ?? Date.now();
   }
 
   #keepAlive(promise: Promise<unknown>): void {

@@ -35,9 +35,15 @@ export const IDENTIFYING_COLUMNS = [
  *
  * @example
  * ```ts
- * const row = boundIdentifiers({ ...row, user_id: "x".repeat(10_000) });
- * row.user_id.endsWith("…[truncated]"); // true
- * row.metadata; // { …, llm_log_truncated: { user_id: 10000 } }
+ * import { buildLogRow } from "./build-log-row.ts";
+ *
+ * const row = buildLogRow(
+ *   { id: crypto.randomUUID(), method: "chat_completion", request: {}, context: {}, startedAt: 0, startedMono: 0 },
+ *   { status: "completed", endedAt: 1_000, endedMono: 1_000 },
+ * );
+ * const bounded = boundIdentifiers({ ...row, user_id: "x".repeat(10_000) });
+ * console.log(bounded.user_id?.endsWith("…[truncated]")); // true
+ * console.log(bounded.metadata); // { llm_log_truncated: { user_id: 10000 } }
  * ```
  */
 export function boundIdentifiers(row: LLMCallLogRow): LLMCallLogRow {

@@ -52,11 +52,13 @@ interface Reading {
  *
  * @example
  * ```ts
- * const guard = new BudgetGuard({ source: createSqlLimitsSource(query), cacheMs: 2_000 });
- * const refusal = await guard.check(logId, { userId, edgeFunction: "chat", model });
+ * const guard = new BudgetGuard({ source: { read: () => Promise.resolve([]) }, cacheMs: 2_000 });
+ * const logId = crypto.randomUUID();
+ * const call = { userId: "user-1", edgeFunction: "chat", model: "openai/gpt-4o-mini" };
+ * const refusal = await guard.check(logId, call);
  * if (refusal) throw refusal;
  * // … send the call, and when it has ended:
- * guard.settle(logId);
+ * guard.callEnded(logId);
  * ```
  */
 export class BudgetGuard {
@@ -84,7 +86,7 @@ export class BudgetGuard {
 
   /**
    * Resolves with the error to reject the call with, or `null` to let it through (it then counts
-   * as in flight until {@link settle}). Synchronous while the cached reading is fresh.
+   * as in flight until {@link callEnded}). Synchronous while the cached reading is fresh.
    */
   check(callId: string, call: CallScope): LLMError | null | Promise<LLMError | null> {
     const now = this.#options.now();
@@ -105,8 +107,8 @@ export class BudgetGuard {
   }
 
   /** The call has ended: its row will be in the rollups soon, and then in the next reading. */
-  settle(callId: string): void {
-    this.#inFlight.settle(callId, this.#options.now());
+  callEnded(callId: string): void {
+    this.#inFlight.callEnded(callId, this.#options.now());
   }
 
   /** Calls admitted under `key` (a limit id, plus `\0user` for per-user limits) not yet read back. */

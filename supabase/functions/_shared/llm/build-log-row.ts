@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { LLMErrorType } from "./errors.ts";
+import { LLMCancelledError, type LLMError } from "./errors.ts";
 import { isRecord, parseJson, stringOrNull } from "./json.ts";
 import type { Json, LLMCallLogRow, LLMCallStatus, LLMMethodType } from "./log-row.ts";
 import type { LLMCallContext } from "./types.ts";
@@ -35,7 +35,10 @@ export interface CallStart {
   startedMono: number;
 }
 
-/** How a call ended. Every field but `status` is optional: leave out what is not known. */
+/**
+ * How a call ended, and when: what it returned, or the error it failed with. Every field but
+ * `status` and the end's time is optional: leave out what is not known.
+ */
 export interface CallOutcome {
   status: LLMCallStatus;
   /** Wall clock at the end, epoch milliseconds. */
@@ -55,11 +58,24 @@ export interface CallOutcome {
   usage?: unknown;
   /** `X-Generation-Id`, used when the body carries no id. */
   generationId?: string | null;
-  error?: { type: LLMErrorType; message: string; details?: Json | null } | null;
+  /** The error the call failed with; `null` or left out when it completed. */
+  error?: LLMError | null;
 }
 
-/** How a call ended, but for when: whoever records it takes the time then. */
-export type UntimedOutcome = Omit<CallOutcome, "endedAt" | "endedMono">;
+/**
+ * The status of a call that ended with `error` (or without one).
+ *
+ * @example
+ * ```ts
+ * import { callStatus } from "./build-log-row.ts";
+ *
+ * console.log(callStatus(null)); // "completed"
+ * ```
+ */
+export function callStatus(error: LLMError | null | undefined): LLMCallStatus {
+  if (!error) return "completed";
+  return error instanceof LLMCancelledError ? "cancelled" : "failed";
+}
 
 /** The model named in the column: `model`, else the first of `models`, else the default. */
 export function requestedModel(request: unknown): string {

@@ -40,9 +40,16 @@ export interface CallBudgetOptions {
  *
  * @example
  * ```ts
- * const budget = new CallBudget({ guard, priceOf: (model) => prices.priceOf(model) });
- * const refusal = await budget.check(call);
- * if (refusal) throw refusal; // logged as failed, error_type budget_exceeded
+ * const budget = new CallBudget({ guard: null, priceOf: () => Promise.resolve(null) });
+ * const refusal = await budget.check({
+ *   id: crypto.randomUUID(),
+ *   method: "chat_completion",
+ *   request: { model: "openai/gpt-4o-mini", messages: [] },
+ *   context: { maxCostUsd: -1 },
+ *   startedAt: Date.now(),
+ *   startedMono: performance.now(),
+ * });
+ * console.log(refusal?.type); // "invalid_request": maxCostUsd must be 0 or more
  * ```
  */
 export class CallBudget {
@@ -65,8 +72,8 @@ export class CallBudget {
   }
 
   /** The call has ended (whatever the outcome). */
-  settle(callId: string): void {
-    this.#options.guard?.settle(callId);
+  callEnded(callId: string): void {
+    this.#options.guard?.callEnded(callId);
   }
 
   #limits(call: CallStart): LLMError | null | Promise<LLMError | null> {

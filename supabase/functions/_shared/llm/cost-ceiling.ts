@@ -51,6 +51,7 @@ export function requestModels(request: Record<string, unknown>): string[] {
  * @example
  * ```ts
  * const price = { prompt: "0.00000015", completion: "0.0000006", context_length: 128_000 };
+ * const messages = [{ role: "user", content: "Hello" }];
  * worstCaseCost({ messages, max_tokens: 500 }, price); // prompt estimate + 500 × $0.0000006
  * ```
  */

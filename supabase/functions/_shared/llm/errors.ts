@@ -51,7 +51,29 @@ export interface LLMErrorInit {
   /** The id of the call's row in `llm_call_logs`. */
   logId: string;
   cause?: unknown;
+  /** The HTTP status of OpenRouter's response, when one came. */
+  httpStatus?: number | null;
+  /** OpenRouter's response body, parsed, when one came and was JSON. */
+  responseBody?: Json | null;
+  /** OpenRouter's `X-Generation-Id`, when a response came with one. */
+  generationId?: string | null;
+  /** Seconds to wait before trying again, when known. */
+  retryAfter?: number | null;
 }
+
+/** The failures that may well succeed when the same call is simply made again. */
+const RETRYABLE: ReadonlySet<LLMErrorType> = new Set<LLMErrorType>([
+  "upstream_timeout",
+  "rate_limited",
+  "server_error",
+  "provider_error",
+  "provider_unavailable",
+  "provider_overloaded",
+  "network_error",
+  "timeout",
+  "stream_interrupted",
+  "budget_unavailable",
+]);
 
 /**
  * A failed LLM call. Catch this to handle every failure; check `instanceof` a subclass, or
@@ -59,12 +81,25 @@ export interface LLMErrorInit {
  *
  * @example
  * ```ts
+ * import { LLMError, LLMService } from "../llm-service.ts";
+ *
+ * const rateLimited = { error: { code: 429, message: "Rate limited" } };
+ * const service = new LLMService({
+ *   apiKey: "sk-or-v1-example",
+ *   sink: null,
+ *   fallback: () => {},
+ *   fetch: () => Promise.resolve(Response.json(rateLimited, { status: 429 })),
+ * });
  * try {
- *   await llmService.chatCompletion({ model: "openai/gpt-4o-mini", messages });
+ *   await service.chatCompletion({
+ *     model: "openai/gpt-4o-mini",
+ *     messages: [{ role: "user", content: "Hi" }],
+ *   });
  * } catch (error) {
- *   if (error instanceof LLMError && error.type === "rate_limited") retryLater(error.logId);
- *   else throw error;
+ *   if (!(error instanceof LLMError)) throw error;
+ *   console.log(error.type, error.retryable, error.logId); // "rate_limited" true "0193…"
  * }
+ * await service.flush();
  * ```
  */
 export class LLMError extends Error {
@@ -74,6 +109,16 @@ export class LLMError extends Error {
   readonly code: number | string | null;
   readonly details: Json | null;
   readonly logId: string;
+  /** The HTTP status of OpenRouter's response; `null` when none came (or none was sent). */
+  readonly httpStatus: number | null;
+  /** OpenRouter's response body, parsed, with the API key masked; `null` when there was none. */
+  readonly responseBody: Json | null;
+  /** OpenRouter's generation id, for its dashboard and support; `null` when none came. */
+  readonly generationId: string | null;
+  /** Seconds to wait before trying again, when OpenRouter or a limit says so. */
+  readonly retryAfter: number | null;
+  /** Whether making the same call again may well succeed (a 429, a 5xx, a timeout, …). */
+  readonly retryable: boolean;
 
   constructor(message: string, init: LLMErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -82,6 +127,11 @@ export class LLMError extends Error {
     this.code = init.code ?? null;
     this.details = init.details ?? null;
     this.logId = init.logId;
+    this.httpStatus = init.httpStatus ?? null;
+    this.responseBody = init.responseBody ?? null;
+    this.generationId = init.generationId ?? null;
+    this.retryAfter = init.retryAfter ?? null;
+    this.retryable = RETRYABLE.has(init.type);
   }
 }
 
@@ -111,13 +161,6 @@ export class LLMConfigurationError extends LLMError {
 /** OpenRouter answered with an error: a non-2xx status, or a 2xx body that carries an error. */
 export class LLMApiError extends LLMError {
   override name = "LLMApiError";
-  /** Seconds to wait before retrying, from `Retry-After` or the error's availability data. */
-  readonly retryAfter: number | null;
-
-  constructor(message: string, init: LLMErrorInit & { retryAfter?: number | null }) {
-    super(message, init);
-    this.retryAfter = init.retryAfter ?? null;
-  }
 }
 
 /** A stream failed after it started: an in-band error event, or the body broke off. */
@@ -170,23 +213,27 @@ export interface BudgetExceededDetails {
  *
  * @example
  * ```ts
- * try {
- *   await llmService.chatCompletion(request, { userId: user.id });
- * } catch (error) {
- *   if (error instanceof LLMBudgetExceededError) {
- *     return new Response("Daily budget used up", {
- *       status: 429,
- *       headers: { "retry-after": String(error.retryAfter ?? 60) },
- *     });
+ * import { type ChatCompletionRequest, LLMBudgetExceededError, llmService } from "../llm-service.ts";
+ *
+ * export async function answer(request: ChatCompletionRequest, userId: string) {
+ *   try {
+ *     return Response.json(await llmService.chatCompletion(request, { userId }));
+ *   } catch (error) {
+ *     if (error instanceof LLMBudgetExceededError) {
+ *       return new Response("Daily budget used up", {
+ *         status: 429,
+ *         headers: { "retry-after": String(error.retryAfter ?? 60) },
+ *       });
+ *     }
+ *     throw error;
  *   }
- *   throw error;
  * }
  * ```
  */
 export class LLMBudgetExceededError extends LLMError {
   override name = "LLMBudgetExceededError";
   /** Seconds until the limit's window resets; `null` when waiting will not help (the ceiling). */
-  readonly retryAfter: number | null;
+  declare readonly retryAfter: number | null;
   override readonly details: BudgetExceededDetails;
 
   constructor(
@@ -197,7 +244,6 @@ export class LLMBudgetExceededError extends LLMError {
     },
   ) {
     super(message, { ...init, type: "budget_exceeded", status: init.status ?? 429 });
-    this.retryAfter = init.retryAfter;
     this.details = init.details;
   }
 }
@@ -209,10 +255,9 @@ export class LLMBudgetExceededError extends LLMError {
 export class LLMBudgetUnavailableError extends LLMError {
   override name = "LLMBudgetUnavailableError";
   /** Seconds until the limits are read again. */
-  readonly retryAfter: number | null;
+  declare readonly retryAfter: number | null;
 
   constructor(message: string, init: Omit<LLMErrorInit, "type"> & { retryAfter: number | null }) {
     super(message, { ...init, type: "budget_unavailable", status: init.status ?? 503 });
-    this.retryAfter = init.retryAfter;
   }
 }

@@ -25,7 +25,7 @@ const FORGET_AFTER_MS = 3_600_000;
  * const inFlight = new InFlightCalls();
  * inFlight.admit("call-1", ["limit-a"], Date.now());
  * inFlight.pending("limit-a"); // 1
- * inFlight.settle("call-1", Date.now());
+ * inFlight.callEnded("call-1", Date.now());
  * ```
  */
 export class InFlightCalls {
@@ -44,7 +44,7 @@ export class InFlightCalls {
   }
 
   /** The call has ended; it still counts until a reading includes its row. */
-  settle(callId: string, now: number): void {
+  callEnded(callId: string, now: number): void {
     const admitted = this.#admitted.get(callId);
     if (admitted && admitted.endedAt === null) admitted.endedAt = now;
   }

@@ -64,7 +64,11 @@ export interface SupabaseLimitsSourceOptions {
  *
  * @example
  * ```ts
- * const limits = createSupabaseLimitsSource({ url: Deno.env.get("SUPABASE_URL")!, key: secretKey });
+ * import { LLMService } from "../llm-service.ts";
+ *
+ * const url = Deno.env.get("SUPABASE_URL") ?? "http://127.0.0.1:54321";
+ * const key = Deno.env.get("SUPABASE_SECRET_KEY") ?? "sb_secret_example";
+ * const limits = createSupabaseLimitsSource({ url, key });
  * const service = new LLMService({ limits: { source: limits } });
  * ```
  */

@@ -11,10 +11,10 @@
  *
  * @module
  */
-import type { CallStart } from "./build-log-row.ts";
+import type { CallOutcome, CallStart } from "./build-log-row.ts";
 import { BatchWriter, type BatchWriterOptions, type QueuedRow } from "./batch-writer.ts";
 import type { LLMCallLogRow } from "./log-row.ts";
-import type { RecordedOutcome, RowPreparer } from "./prepare-row.ts";
+import type { RowPreparer } from "./prepare-row.ts";
 import { printUnwritten } from "./unwritten-line.ts";
 
 /** Batching, retry and memory limits of the log pipeline. */
@@ -40,7 +40,7 @@ export interface LogPipelineOptions extends LogPipelineLimits {
 /** A recorded call on its way to the writer. */
 interface Pending {
   start: CallStart;
-  outcome: RecordedOutcome;
+  outcome: CallOutcome | (() => CallOutcome);
   /** Set once the row went to the writer or the fallback. */
   handedOver: boolean;
   /** Settles once the row is written or printed. */
@@ -84,7 +84,7 @@ export class LogPipeline {
    * Records a call. Nothing is built now. The returned promise never rejects and settles once
    * the rows of the call's batch are written or printed.
    */
-  record(start: CallStart, outcome: RecordedOutcome): Promise<void> {
+  record(start: CallStart, outcome: CallOutcome | (() => CallOutcome)): Promise<void> {
     let settled!: () => void;
     const landed = new Promise<void>((resolve) => settled = resolve);
     const pending: Pending = { start, outcome, handedOver: false, landed, settled };

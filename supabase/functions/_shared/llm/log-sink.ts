@@ -37,9 +37,12 @@ export interface LogWriteErrorOptions extends ErrorOptions {
  *
  * @example
  * ```ts
- * throw new LogWriteError("Cannot insert into llm_call_logs (SQLSTATE 23514): …", false, {
- *   content: true,
- * });
+ * const sink: LogSink = {
+ *   write: () => {
+ *     const message = "Cannot insert into llm_call_logs (SQLSTATE 23514): …";
+ *     return Promise.reject(new LogWriteError(message, false, { content: true }));
+ *   },
+ * };
  * ```
  */
 export class LogWriteError extends Error {

@@ -88,7 +88,10 @@ export function describeNetworkFailure(error: unknown, secret?: string | null): 
  *
  * @example
  * ```ts
- * maskedError(new TypeError(`error sending request for url (${url})`), apiKey).message;
+ * const apiKey = "sk-or-v1-example-key";
+ * const url = `https://gateway.example/${apiKey}/chat/completions`;
+ * const masked = maskedError(new TypeError(`error sending request for url (${url})`), apiKey);
+ * console.log((masked as Error).message); // "… (https://gateway.example/[redacted: api key]/…)"
  * ```
  */
 export function maskedError(error: unknown, secret?: string | null, depth = 0): unknown {

@@ -3,6 +3,9 @@
  * estimate its cost from `/models` prices when OpenRouter gave none, make it safe to store, and
  * run the caller's `redact` hook.
  *
+ * The outcome may be a function that says how the call ended when its row is prepared: a
+ * stream's outcome is read from its events then, so parsing them never delays its reader.
+ *
  * Two ways, one result: {@link RowPreparer.prepare} may wait (for prices, for an asynchronous
  * hook); {@link RowPreparer.prepareNow} cannot (a worker shutting down, a full queue) and
  * skips only the cost estimate. Neither throws: a row that cannot be built becomes a minimal
@@ -15,12 +18,6 @@ import type { Json, LLMCallLogRow } from "./log-row.ts";
 import { estimateCost, type ModelPriceList } from "./pricing.ts";
 import { sanitizeRowNow } from "./sanitize-row.ts";
 import { UNKNOWN_USAGE } from "./usage.ts";
-
-/**
- * How a call ended, or a function that says so when the row is prepared: a stream's outcome
- * is read from its events then, so parsing them never delays the stream's reader.
- */
-export type RecordedOutcome = CallOutcome | (() => CallOutcome);
 
 /** Rewrites a row before it is stored (mask, drop or hash what must not be kept). */
 export type RedactHook = (row: LLMCallLogRow) => LLMCallLogRow | Promise<LLMCallLogRow>;
@@ -53,7 +50,10 @@ export class RowPreparer {
   }
 
   /** The row to store, with a cost estimate where one can be made. Never rejects. */
-  async prepare(start: CallStart, recorded: RecordedOutcome): Promise<LLMCallLogRow> {
+  async prepare(
+    start: CallStart,
+    recorded: CallOutcome | (() => CallOutcome),
+  ): Promise<LLMCallLogRow> {
     try {
       let row = this.#build(start, recorded);
       const { prices } = this.#options;
@@ -71,7 +71,7 @@ export class RowPreparer {
   }
 
   /** The row to store, now: no cost estimate, and an asynchronous hook cannot be waited for. */
-  prepareNow(start: CallStart, recorded: RecordedOutcome): LLMCallLogRow {
+  prepareNow(start: CallStart, recorded: CallOutcome | (() => CallOutcome)): LLMCallLogRow {
     try {
       const row = this.#clean(this.#build(start, recorded));
       const redacted = this.#redact(row);
@@ -84,7 +84,7 @@ export class RowPreparer {
   }
 
   /** Builds the row; an outcome function that throws (a bug) gives a failed row saying so. */
-  #build(start: CallStart, recorded: RecordedOutcome): LLMCallLogRow {
+  #build(start: CallStart, recorded: CallOutcome | (() => CallOutcome)): LLMCallLogRow {
     if (typeof recorded !== "function") return buildLogRow(start, recorded);
     let outcome: CallOutcome;
     try {

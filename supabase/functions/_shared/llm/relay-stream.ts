@@ -8,11 +8,10 @@
  *
  * @module
  */
-import type { UntimedOutcome } from "./build-log-row.ts";
-import { LLMStreamError, LLMTimeoutError } from "./errors.ts";
+import { type CallOutcome, callStatus } from "./build-log-row.ts";
 import { observeStream, type StreamEnd } from "./observed-stream.ts";
 import { StreamAccumulator } from "./stream-accumulator.ts";
-import { judgeStream } from "./stream-outcome.ts";
+import { streamError } from "./stream-error.ts";
 
 /** What {@link relayStream} needs from the service. */
 export interface RelayOptions {
@@ -26,14 +25,38 @@ export interface RelayOptions {
    * Records the call's outcome, or a function that reads it when the row is made; settles once
    * its row is written or handed to the fallback.
    */
-  record(outcome: UntimedOutcome | (() => UntimedOutcome)): Promise<void>;
+  record(outcome: CallOutcome | (() => CallOutcome)): Promise<void>;
   keepAlive(promise: Promise<unknown>): void;
+  /** Wall clock in epoch milliseconds, for the end of the call. */
+  now(): number;
   idleTimeoutMs: number;
   totalTimeoutMs: number;
   signal?: AbortSignal;
 }
 
-/** Returns the client's `Response`: status, `content-type` and `X-Generation-Id` as upstream. */
+/**
+ * Returns the client's `Response`: status, `content-type` and `X-Generation-Id` as upstream.
+ *
+ * @example
+ * ```ts
+ * import { relayStream } from "./relay-stream.ts";
+ *
+ * const upstream = new Response("data: [DONE]\n\n", {
+ *   headers: { "content-type": "text/event-stream" },
+ * });
+ * const response = relayStream({
+ *   logId: crypto.randomUUID(),
+ *   response: upstream,
+ *   abortUpstream: () => {},
+ *   record: () => Promise.resolve(),
+ *   keepAlive: () => {},
+ *   now: Date.now,
+ *   idleTimeoutMs: 60_000,
+ *   totalTimeoutMs: 600_000,
+ * });
+ * console.log(await response.text()); // "data: [DONE]\n\n"
+ * ```
+ */
 export function relayStream(options: RelayOptions): Response {
   const { response, logId } = options;
   const accumulator = new StreamAccumulator();
@@ -41,11 +64,12 @@ export function relayStream(options: RelayOptions): Response {
   // Registered now, before the Response is handed out; settles once the row has landed.
   let markEnded!: (written: Promise<void>) => void;
   options.keepAlive(new Promise<void>((resolve) => markEnded = resolve));
-  const judge = (end: StreamEnd) => {
+  const outcome = (end: StreamEnd, ended: { endedAt: number; endedMono: number }) => {
     const summary = end.kind === "eof" ? accumulator.finish() : accumulator.summary();
-    const verdict = judgeStream(end, summary);
-    const outcome: UntimedOutcome = {
-      status: verdict.status,
+    const error = streamError(end, summary, logId);
+    return {
+      status: callStatus(error),
+      ...ended,
       httpStatus: response.status,
       body: summary.responseBody,
       completionText: summary.completionText,
@@ -53,25 +77,21 @@ export function relayStream(options: RelayOptions): Response {
       usage: summary.usage,
       generationId,
       firstTokenMono: summary.firstTokenAt,
-      error: verdict.error,
+      error,
     };
-    return { outcome, error: verdict.error };
   };
   const onEnd = (end: StreamEnd): Error | undefined => {
+    const ended = { endedAt: options.now(), endedMono: performance.now() };
     // Only a timeout needs telling: the client sees how an upstream body ended, a cancel came
     // from the client itself, and an abort of the caller's signal just ends the body. Every
     // other end is read when the row is made, so the reader never waits for the parsing.
     if (end.kind !== "idle-timeout" && end.kind !== "total-timeout") {
-      markEnded(options.record(() => judge(end).outcome));
+      markEnded(options.record(() => outcome(end, ended)));
       return undefined;
     }
-    const { outcome, error } = judge(end);
-    markEnded(options.record(outcome));
-    if (!error) return undefined;
-    const init = { ...error, logId };
-    return error.type === "timeout"
-      ? new LLMTimeoutError(error.message, init)
-      : new LLMStreamError(error.message, init);
+    const timedOut = outcome(end, ended);
+    markEnded(options.record(timedOut));
+    return timedOut.error ?? undefined;
   };
   const body = observeStream(response.body!, {
     onChunk: (chunk, arrivedAt) => accumulator.feed(chunk, arrivedAt),

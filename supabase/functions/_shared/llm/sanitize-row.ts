@@ -55,7 +55,14 @@ export interface SanitizeOptions {
  *
  * @example
  * ```ts
- * const clean = await sanitizeRow(row, { apiKey: "sk-or-v1-…" });
+ * import { buildLogRow } from "./build-log-row.ts";
+ *
+ * const row = buildLogRow(
+ *   { id: crypto.randomUUID(), method: "chat_completion", request: {}, context: {}, startedAt: 0, startedMono: 0 },
+ *   { status: "completed", endedAt: 1_000, endedMono: 1_000 },
+ * );
+ * const clean = await sanitizeRow({ ...row, completion_text: "nul:\u0000" }, { apiKey: "sk-or-v1-…" });
+ * console.log(clean.completion_text); // "nul:\ufffd"
  * ```
  */
 export function sanitizeRow(
@@ -74,7 +81,13 @@ export function sanitizeRow(
  *
  * @example
  * ```ts
- * console.error(JSON.stringify(sanitizeRowNow(row, { apiKey })));
+ * import { buildLogRow } from "./build-log-row.ts";
+ *
+ * const row = buildLogRow(
+ *   { id: crypto.randomUUID(), method: "chat_completion", request: {}, context: {}, startedAt: 0, startedMono: 0 },
+ *   { status: "completed", endedAt: 1_000, endedMono: 1_000 },
+ * );
+ * console.log(JSON.stringify(sanitizeRowNow(row, { apiKey: "sk-or-v1-example-key" })));
  * ```
  */
 export function sanitizeRowNow(row: LLMCallLogRow, options: SanitizeOptions = {}): LLMCallLogRow {

@@ -11,6 +11,7 @@ import { isRecord } from "./json.ts";
 import { LogPipeline, type LogPipelineLimits } from "./log-pipeline.ts";
 import type { LogSink } from "./log-sink.ts";
 import { type RedactHook, RowPreparer } from "./prepare-row.ts";
+import { OpenRouterClient } from "./openrouter-client.ts";
 import { ModelPriceList } from "./pricing.ts";
 import { createSupabaseSink } from "./supabase-sink.ts";
 import { createSupabaseLimitsSource } from "./limits-source.ts";
@@ -65,12 +66,8 @@ export interface LLMServiceOptions {
 
 /** The options with every default filled in. */
 export interface ServiceConfig {
-  apiKey: string | null;
-  baseUrl: string;
-  fetch: typeof fetch;
-  /** Attribution headers. */
-  headers: Record<string, string>;
-  timeoutMs: number;
+  /** Posts to OpenRouter; `null` when no API key is configured. */
+  client: OpenRouterClient | null;
   streamIdleTimeoutMs: number;
   streamTimeoutMs: number;
   /** Where every call's row goes. */
@@ -116,12 +113,11 @@ export function resolveConfig(
   if (edgeRuntimeWaitUntil()) {
     globalThis.addEventListener?.("beforeunload", () => pipeline.shutdown("worker_shutdown"));
   }
+  const timeoutMs = options.timeoutMs ?? 300_000;
   return {
-    apiKey,
-    baseUrl,
-    fetch: fetchImpl,
-    headers,
-    timeoutMs: options.timeoutMs ?? 300_000,
+    client: apiKey
+      ? new OpenRouterClient({ baseUrl, apiKey, fetch: fetchImpl, headers, timeoutMs })
+      : null,
     streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 60_000,
     streamTimeoutMs: options.streamTimeoutMs ?? 600_000,
     pipeline,

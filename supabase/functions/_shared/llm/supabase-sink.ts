@@ -32,8 +32,11 @@ export interface SupabaseSinkOptions {
  *
  * @example
  * ```ts
- * const sink = createSupabaseSink({ url: Deno.env.get("SUPABASE_URL")!, key: secretKey });
- * const service = new LLMService({ sink });
+ * import { LLMService } from "../llm-service.ts";
+ *
+ * const url = Deno.env.get("SUPABASE_URL") ?? "http://127.0.0.1:54321";
+ * const key = Deno.env.get("SUPABASE_SECRET_KEY") ?? "sb_secret_example";
+ * const service = new LLMService({ sink: createSupabaseSink({ url, key }) });
  * ```
  */
 export function createSupabaseSink(options: SupabaseSinkOptions): LogSink {

@@ -27,7 +27,13 @@ export const UNWRITTEN_EVENT = "llm_call_log_unwritten";
  *
  * @example
  * ```ts
- * printUnwritten([row], "queue_full: the database is not keeping up", console.error);
+ * import { buildLogRow } from "./build-log-row.ts";
+ *
+ * const row = buildLogRow(
+ *   { id: crypto.randomUUID(), method: "chat_completion", request: {}, context: {}, startedAt: 0, startedMono: 0 },
+ *   { status: "completed", endedAt: 1_000, endedMono: 1_000 },
+ * );
+ * printUnwritten([row], "queue_full: the database is not keeping up", console.log);
  * ```
  */
 export function printUnwritten(
@@ -47,6 +53,12 @@ export function printUnwritten(
  *
  * @example
  * ```ts
+ * import { buildLogRow } from "./build-log-row.ts";
+ *
+ * const row = buildLogRow(
+ *   { id: crypto.randomUUID(), method: "chat_completion", request: {}, context: {}, startedAt: 0, startedMono: 0 },
+ *   { status: "completed", endedAt: 1_000, endedMono: 1_000 },
+ * );
  * unwrittenLine(row, "worker_shutdown"); // '{"event":"llm_call_log_unwritten",…}'
  * ```
  */

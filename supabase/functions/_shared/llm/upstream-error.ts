@@ -8,22 +8,19 @@
  *
  * @module
  */
-import type { LLMErrorType } from "./errors.ts";
+import type { LLMErrorInit, LLMErrorType } from "./errors.ts";
 import { isRecord, parseJson } from "./json.ts";
 import type { Json } from "./log-row.ts";
 
-/** An upstream failure, ready for the log row and the thrown error. */
-export interface UpstreamError {
-  type: LLMErrorType;
-  /** HTTP status first, then `error.code` when numeric, then `error.http_status`. */
-  status: number | null;
-  code: number | string | null;
-  /** The useful detail: upstream message, provider and raw provider error. */
-  message: string;
-  /** The upstream error object as received (or the start of a non-JSON body). */
-  details: Json | null;
-  retryAfter: number | null;
-}
+/**
+ * What an upstream error says: the message and init of the {@link LLMError} it becomes, but for
+ * the call's log id. `status` is the HTTP status first, then `error.code` when numeric, then
+ * `error.http_status`; `details` is the upstream error object as received (or the start of a
+ * non-JSON body).
+ */
+export type UpstreamError =
+  & Required<Pick<LLMErrorInit, "type" | "status" | "code" | "details" | "retryAfter">>
+  & { message: string };
 
 const MAX_TEXT_DETAIL = 2_000;
 
