@@ -3,7 +3,7 @@ import {
   StreamAccumulator,
   type StreamSummary,
 } from "../../supabase/functions/_shared/llm/stream-accumulator.ts";
-import { judgeStream } from "../../supabase/functions/_shared/llm/stream-outcome.ts";
+import { streamError } from "../../supabase/functions/_shared/llm/stream-error.ts";
 import { TextBuilder } from "../../supabase/functions/_shared/llm/text-builder.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -420,7 +420,7 @@ Deno.test("StreamAccumulator records an event longer than maxEventChars as a fai
   assert.match(String(summary.error?.message), /longer than 1000 characters/);
   assert.equal(summary.done, false);
   assert.equal(summary.usage, null);
-  assert.equal(judgeStream({ kind: "eof" }, summary).status, "failed");
+  assert.equal(streamError({ kind: "eof" }, summary, "log-1")?.type, "stream_error");
 });
 
 Deno.test("StreamAccumulator bounds a line that never ends at 16 MiB by default", () => {

@@ -42,14 +42,21 @@ export interface ObserveStreamOptions {
  *
  * @example
  * ```ts
- * const body = observeStream(response.body!, {
- *   onChunk: (chunk, at) => accumulator.feed(chunk, at),
- *   onEnd: (end) => void log(end),
- *   abortUpstream: (reason) => controller.abort(reason),
+ * import { observeStream } from "./observed-stream.ts";
+ *
+ * const upstream = new Response("data: [DONE]\n\n").body!;
+ * let bytes = 0;
+ * const body = observeStream(upstream, {
+ *   onChunk: (chunk) => void (bytes += chunk.byteLength),
+ *   onEnd: (end) => {
+ *     console.log(end.kind, bytes); // "eof" 14
+ *     return undefined; // a timeout would return the error the reader gets
+ *   },
+ *   abortUpstream: () => {},
  *   idleTimeoutMs: 60_000,
  *   totalTimeoutMs: 600_000,
  * });
- * return new Response(body, { headers: { "content-type": "text/event-stream" } });
+ * await new Response(body).text();
  * ```
  */
 export function observeStream(
