@@ -69,9 +69,9 @@ export function errorResponse(error: unknown): Response {
     ? "The LLM service is not available right now"
     : error.message;
   const extra: Record<string, unknown> = { log_id: error.logId };
-  const retryAfter = "retryAfter" in error ? error.retryAfter : null;
-  if (typeof retryAfter === "number") extra.retry_after = retryAfter;
+  const { retryAfter } = error;
+  if (retryAfter !== null) extra.retry_after = retryAfter;
   const response = jsonError(STATUS[error.type] ?? 500, error.type, message, extra);
-  if (typeof retryAfter === "number") response.headers.set("retry-after", String(retryAfter));
+  if (retryAfter !== null) response.headers.set("retry-after", String(retryAfter));
   return response;
 }
