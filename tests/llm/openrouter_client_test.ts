@@ -30,7 +30,7 @@ async function rejection(promise: Promise<unknown>): Promise<LLMError> {
 }
 
 /** A fetch that never answers, but gives up when its signal aborts. */
-const hanging: typeof fetch = (_input, init) =>
+const hanging: typeof fetch = (_input: RequestInfo | URL, init?: RequestInit) =>
   new Promise((_, reject) => {
     init?.signal?.addEventListener("abort", () => reject(init.signal!.reason));
   });
@@ -124,7 +124,7 @@ Deno.test("a stream request answered with JSON is an invalid response holding th
 
 Deno.test("a started event stream is handed over unread, with a way to abort it", async () => {
   let aborted: unknown = null;
-  const started = await client((_input, init) => {
+  const started = await client((_input: RequestInfo | URL, init?: RequestInit) => {
     init?.signal?.addEventListener("abort", () => aborted = init.signal!.reason);
     return Promise.resolve(
       new Response("data: [DONE]\n\n", { headers: { "content-type": "text/event-stream" } }),
