@@ -1,10 +1,10 @@
 /**
  * Turns an upstream SSE response into the `Response` the caller returns, logging it on the way.
  *
- * The body is the upstream's, chunk for chunk; the accumulator keeps a copy of each chunk;
- * when the body ends, however it ends, the call is recorded once, and its events are read when
- * its row is made, after the reader has had the end of the body. The promise that
- * keeps the worker alive is registered before the `Response` is handed out.
+ * The body is the upstream's, chunk for chunk; the accumulator parses each chunk's events as it
+ * passes. When the body ends, however it ends, the call is recorded once; the last partial event
+ * and the summary are read when its row is made, after the reader has had the end of the body. The
+ * promise that keeps the worker alive is registered before the `Response` is handed out.
  *
  * @module
  */
@@ -84,7 +84,7 @@ export function relayStream(options: RelayOptions): Response {
     const ended = { endedAt: options.now(), endedMono: performance.now() };
     // Only a timeout needs telling: the client sees how an upstream body ended, a cancel came
     // from the client itself, and an abort of the caller's signal just ends the body. Every
-    // other end is read when the row is made, so the reader never waits for the parsing.
+    // other end is summed up when the row is made, so the reader never waits for it.
     if (end.kind !== "idle-timeout" && end.kind !== "total-timeout") {
       markEnded(options.record(() => outcome(end, ended)));
       return undefined;
