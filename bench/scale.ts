@@ -161,6 +161,14 @@ function formatReport(rows: number, timings: Timing[], batches: BatchTiming[]): 
         (100 * (1 - b.withRowsPerSecond / b.withoutRowsPerSecond)).toFixed(1)
       }% of throughput |`
     ),
+    ``,
+    `| then the fold of what those batches left pending | calls | ms | µs per call |`,
+    `|---|---:|---:|---:|`,
+    ...batches.map((b) =>
+      `| ${b.name} | ${b.foldedCalls} | ${b.foldMs.toFixed(1)} | ${
+        (1000 * b.foldMs / Math.max(b.foldedCalls, 1)).toFixed(1)
+      } |`
+    ),
   ];
   return lines.join("\n");
 }

@@ -9,7 +9,9 @@
  * batches the way it does in production (only much larger). With `backfill` the trigger is off
  * while loading (`session_replication_role = replica`, superuser only) and the rollups are
  * back-filled afterwards, partition by partition, through the same trigger function (as the
- * rollup migration back-filled existing rows): the same rollups, several times faster to load.
+ * rollup migration back-filled existing rows) and folded: the same rollups, several times faster
+ * to load. Either way the pending per-user sums are folded at the end, as the every-minute job
+ * leaves them.
  *
  * @module
  */
@@ -117,7 +119,10 @@ async function backfillRollups(sql: postgres.Sql): Promise<void> {
   const partitions = await sql.unsafe<{ name: string }[]>(
     `select p.relid::regclass::text as name from private.llm_call_logs_partitions() p`,
   );
-  for (const { name } of partitions) await sql.unsafe(BACKFILL_SQL(name));
+  for (const { name } of partitions) {
+    await sql.unsafe(BACKFILL_SQL(name));
+    await sql.unsafe(`select private.llm_usage_fold_pending()`);
+  }
 }
 
 /**
@@ -149,8 +154,12 @@ export async function loadScaleData(sql: postgres.Sql, options: ScaleDataOptions
     await sql.unsafe(`set session_replication_role = origin`);
     await backfillRollups(sql);
   }
+  // What the every-minute job does in production: nothing is left pending once it has run.
+  await sql.unsafe(`select private.llm_usage_fold_pending()`);
   await sql.unsafe(`vacuum (analyze) public.llm_call_logs`);
   await sql.unsafe(
-    `vacuum (analyze) public.llm_usage_hourly, public.llm_usage_hourly_all_users, public.llm_usage_daily_all_users`,
+    `vacuum (analyze) private.llm_usage_hourly_folded, private.llm_usage_user_totals_folded,
+       private.llm_usage_pending, public.llm_usage_hourly_all_users,
+       public.llm_usage_daily_all_users, public.llm_usage_daily_by_model`,
   );
 }

@@ -2,6 +2,8 @@
  * The writer's batch throughput into a loaded table, with and without the rollup trigger, in
  * the same session and run: batches alternate between `session_replication_role = origin` (the
  * trigger fires) and `replica` (it does not), so a slow spell of a shared machine lands on both.
+ * Then the fold of the per-user sums those batches left pending is timed once: it runs every
+ * minute in its own transaction, not in the writer's, but it is work the database does for them.
  *
  * @module
  */
@@ -18,6 +20,9 @@ export interface BatchTiming {
   withMs: number;
   withoutRowsPerSecond: number;
   withRowsPerSecond: number;
+  /** The every-minute fold of the per-user sums these batches left pending, outside the writer. */
+  foldMs: number;
+  foldedCalls: number;
 }
 
 const ROWS = 500;
@@ -57,6 +62,11 @@ async function scenario(sql: postgres.Sql, name: string, users: number): Promise
     }
   }
   await sql.unsafe(`set session_replication_role = origin`);
+  const foldStart = performance.now();
+  const [{ calls }] = await sql.unsafe<{ calls: string }[]>(
+    `select private.llm_usage_fold_pending() as calls`,
+  );
+  const foldMs = performance.now() - foldStart;
   const withoutMs = median(times.replica);
   const withMs = median(times.origin);
   return {
@@ -65,6 +75,8 @@ async function scenario(sql: postgres.Sql, name: string, users: number): Promise
     withMs,
     withoutRowsPerSecond: ROWS / withoutMs * 1000,
     withRowsPerSecond: ROWS / withMs * 1000,
+    foldMs,
+    foldedCalls: Number(calls),
   };
 }
 

@@ -42,8 +42,19 @@ const PARTITION_JOB: Job = {
   active: true,
 };
 
+const FOLD_JOB: Job = {
+  job_name: "llm-call-logs-fold-usage",
+  schedule: "* * * * *",
+  command: "select private.llm_usage_fold_pending()",
+  active: true,
+};
+
+/** What the migrations schedule by themselves: partitions and the usage fold, never retention. */
+const DEFAULT_JOBS = [PARTITION_JOB, FOLD_JOB];
+
 Deno.test({
-  name: "after the migrations pg_cron sits in pg_catalog and only partition creation is scheduled",
+  name:
+    "after the migrations pg_cron sits in pg_catalog and only partition creation and the usage fold are scheduled",
   ignore: !url,
   fn: () =>
     withDatabase(async (sql) => {
@@ -51,7 +62,7 @@ Deno.test({
         select extnamespace::regnamespace::text as schema from pg_extension
         where extname = 'pg_cron'`;
       assert.equal(ext?.schema, "pg_catalog");
-      assert.deepEqual(await jobs(sql), [PARTITION_JOB]);
+      assert.deepEqual(await jobs(sql), DEFAULT_JOBS);
       const [{ n }] = await sql`
         select count(*)::int as n from cron.job where command like '%apply_retention%'`;
       assert.equal(n, 0, "a retention job exists that nobody opted in to");
@@ -73,11 +84,11 @@ Deno.test({
           active: true,
         };
         assert.deepEqual([...scheduled], [retention]);
-        assert.deepEqual(await jobs(sql), [PARTITION_JOB, retention]);
+        assert.deepEqual(await jobs(sql), [...DEFAULT_JOBS, retention]);
 
         // Calling it again replaces the job instead of adding one.
         await sql`select * from private.llm_call_logs_schedule_retention(12, 'drop', '0 4 * * 0')`;
-        assert.deepEqual(await jobs(sql), [PARTITION_JOB, {
+        assert.deepEqual(await jobs(sql), [...DEFAULT_JOBS, {
           job_name: "llm-call-logs-retention",
           schedule: "0 4 * * 0",
           command: "select private.llm_call_logs_apply_retention(12, 'drop')",
@@ -87,7 +98,7 @@ Deno.test({
         const [{ removed }] = await sql`
           select private.llm_call_logs_unschedule_retention() as removed`;
         assert.equal(removed, true);
-        assert.deepEqual(await jobs(sql), [PARTITION_JOB]);
+        assert.deepEqual(await jobs(sql), DEFAULT_JOBS);
       } finally {
         await sql`select private.llm_call_logs_unschedule_retention()`;
       }
@@ -103,5 +114,16 @@ Deno.test({
       const [{ n }] = await sql`
         select count(*)::int as n from private.llm_call_logs_partitions() where not is_default`;
       assert.ok(n >= 5, `expected at least 5 monthly partitions, found ${n}`);
+    }),
+});
+
+Deno.test({
+  name: "the scheduled fold job's command runs and empties the pending usage",
+  ignore: !url,
+  fn: () =>
+    withDatabase(async (sql) => {
+      await sql.unsafe(FOLD_JOB.command);
+      const [{ n }] = await sql`select count(*)::int as n from private.llm_usage_pending`;
+      assert.equal(n, 0);
     }),
 });

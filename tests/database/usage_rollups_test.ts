@@ -57,6 +57,46 @@ Deno.test("rollups equal the raw aggregates after mixed batches, late rows and d
   await assertRollupsMatchRaw(db);
 });
 
+Deno.test("folding pending per-user sums changes nothing anyone reads, and later batches add to the folded rows", async () => {
+  await using db = await openTestDatabase();
+  const pending = async () =>
+    (await db.query<{ n: number }>(`select count(*)::int as n from private.llm_usage_pending`))[0]
+      .n;
+  const read = () =>
+    db.query(
+      `select to_jsonb(h) as row from public.llm_usage_hourly h
+       order by hour, user_id nulls first, model, edge_function nulls first, status, method_type`,
+    );
+  await insert(db, calls(40, (i) => hoursAgo(2, i)));
+  await insert(db, calls(12, (i) => hoursAgo(2, 200 + i)));
+  assert.ok(await pending() > 0, "a batch leaves its per-user sums pending");
+  const before = await read();
+
+  const [{ folded }] = await db.query<{ folded: number }>(
+    `select private.llm_usage_fold_pending()::int as folded`,
+  );
+  assert.equal(folded, 52, "the fold reports the calls it summed");
+  assert.equal(await pending(), 0);
+  assert.deepEqual(await read(), before);
+  await assertRollupsMatchRaw(db);
+
+  // The same user-hour keys again, now split between folded and pending: still one row per key.
+  await insert(db, calls(40, (i) => hoursAgo(2, 400 + i)));
+  const [{ rows, keys }] = await db.query<{ rows: number; keys: number }>(
+    `select count(*)::int as rows,
+       count(distinct (user_id, hour, model, edge_function, status, method_type))::int as keys
+     from public.llm_usage_hourly`,
+  );
+  assert.equal(rows, keys, "a key folded and pending at once is still one row");
+  await assertRollupsMatchRaw(db);
+  await db.query(`select private.llm_usage_fold_pending()`);
+  await assertRollupsMatchRaw(db);
+  const [{ again }] = await db.query<{ again: number }>(
+    `select private.llm_usage_fold_pending()::int as again`,
+  );
+  assert.equal(again, 0, "nothing is left to fold twice");
+});
+
 Deno.test("a retried batch skipped by on conflict do nothing is not counted twice", async () => {
   await using db = await openTestDatabase();
   const first = calls(12, (i) => hoursAgo(2, i));
@@ -118,6 +158,8 @@ Deno.test("retention drops raw months but the rollups keep their history", async
 Deno.test("a user reads only their own rollup rows; admins read all; anon nothing", async () => {
   await using db = await openTestDatabase();
   await insert(db, calls(24, (i) => hoursAgo(2, i)));
+  await db.query(`select private.llm_usage_fold_pending()`);
+  await insert(db, calls(24, (i) => hoursAgo(2, 100 + i)));
   const users = (q: Queryable, table: string) =>
     q.query<{ user_id: string | null }>(`select distinct user_id from public.${table}`);
   const own = await db.asUser({ sub: alice }, (q) => users(q, "llm_usage_hourly"));
@@ -151,14 +193,23 @@ Deno.test("a user reads only their own rollup rows; admins read all; anon nothin
 Deno.test("no API role may insert, update or delete rollup rows", async () => {
   await using db = await openTestDatabase();
   await insert(db, calls(4, (i) => hoursAgo(1, i)));
-  const writes = [
-    `insert into public.llm_usage_hourly (hour, model, status, method_type)
+  // The per-user rollups are views that sum two tables: Postgres refuses to write through them
+  // (55000) before it checks privileges; the tables themselves refuse every API role (42501).
+  const writes: [string, string][] = [
+    [
+      `insert into public.llm_usage_hourly (hour, model, status, method_type)
      values (date_trunc('hour', now()), 'm', 'completed', 'chat_completion')`,
-    `update public.llm_usage_hourly set calls = calls + 1`,
-    `delete from public.llm_usage_hourly_all_users`,
-    `update public.llm_usage_daily_all_users set cost_usd = 0`,
-    `delete from public.llm_usage_user_totals`,
-    `update public.llm_usage_daily_by_model set calls = 0`,
+      "55000",
+    ],
+    [`update public.llm_usage_hourly set calls = calls + 1`, "55000"],
+    [`delete from public.llm_usage_user_totals`, "55000"],
+    [`delete from public.llm_usage_hourly_all_users`, "42501"],
+    [`update public.llm_usage_daily_all_users set cost_usd = 0`, "42501"],
+    [`update public.llm_usage_daily_by_model set calls = 0`, "42501"],
+    [`delete from private.llm_usage_pending`, "42501"],
+    [`update private.llm_usage_hourly_folded set calls = 0`, "42501"],
+    [`delete from private.llm_usage_user_totals_folded`, "42501"],
+    [`select private.llm_usage_fold_pending()`, "42501"],
   ];
   const roles: [string, (fn: (q: Queryable) => Promise<unknown>) => Promise<unknown>][] = [
     ["anon", (fn) => db.asAnon(fn)],
@@ -167,8 +218,9 @@ Deno.test("no API role may insert, update or delete rollup rows", async () => {
     ["service_role", (fn) => db.asServiceRole(fn)],
   ];
   for (const [name, as] of roles) {
-    for (const sql of writes) {
-      await assert.rejects(as((q) => q.query(sql)), { code: "42501" }, `${name}: ${sql}`);
+    for (const [sql, code] of writes) {
+      await assert.rejects(as((q) => q.query(sql)), { code }, `${name}: ${sql}`);
     }
   }
+  await assertRollupsMatchRaw(db);
 });
