@@ -1,42 +1,53 @@
--- Per-user rollups leave the insert path: the batch appends, a job folds.
+-- Per-user rollups leave the insert path: a batch appends, a job folds every minute.
 --
 -- 20261129120000 kept five rollup tables in the statement trigger of llm_call_logs. With many
 -- users nearly every call is a new user-hour row, and the two per-user upserts (llm_usage_hourly
--- and llm_usage_user_totals) cost about half of a batch's throughput against the 25% issue 12
--- allows (docs/rollups.md, "What the trigger costs"). Here they move out of the trigger:
+-- and llm_usage_user_totals) took about half of a batch's throughput, against the 25% issue 12
+-- allows (docs/rollups.md, "What the trigger costs"). Here they leave the trigger:
 --
--- * The trigger still upserts the three all-users tables, which stay small whatever the number
---   of users, and appends its per-user hourly sums to private.llm_usage_pending: a plain heap
---   without indexes or conflicts, the cheapest write there is.
--- * private.llm_usage_fold_pending() moves the pending rows into the per-user tables (now
---   private.llm_usage_hourly_folded and private.llm_usage_user_totals_folded) in one statement:
---   the rows it deletes are exactly the rows it adds, so a call is counted once whether a fold
---   runs before, during or after its batch commits. pg_cron runs it every minute
---   (job llm-call-logs-fold-usage) where pg_cron is enabled; elsewhere call it yourself.
+-- * The trigger still upserts the three all-users tables, which stay small however many users
+--   there are, and appends the columns the per-user rollups read to private.llm_usage_pending:
+--   a plain heap without indexes or conflicts, the cheapest write there is.
+-- * private.llm_usage_fold_pending() sums the pending rows into the per-user tables (now
+--   private.llm_usage_hourly_folded and private.llm_usage_user_totals_folded) and empties the
+--   pending table. pg_cron runs it every minute (job llm-call-logs-fold-usage) where pg_cron is
+--   enabled; elsewhere run it yourself.
 -- * public.llm_usage_hourly and public.llm_usage_user_totals become views that add the pending
 --   rows to the folded ones, with the same columns and one row per key as before: readers, RLS
---   and budgets see every call the moment its batch commits, folded or not.
+--   and budgets see every call as soon as its batch commits, folded or not.
 --
 -- Nothing is recomputed: the folded tables are the tables that were there, renamed.
 
--- The per-user tables move out of the API's reach; their rows, indexes and policies come along.
+-- The per-user tables move out of the Data API's schema; rows, indexes and policies come along.
 alter table public.llm_usage_hourly rename to llm_usage_hourly_folded;
 alter table public.llm_usage_hourly_folded set schema private;
 alter table public.llm_usage_user_totals rename to llm_usage_user_totals_folded;
 alter table public.llm_usage_user_totals_folded set schema private;
 comment on table private.llm_usage_hourly_folded is
-  'The folded part of public.llm_usage_hourly: per-user hourly sums moved here from private.llm_usage_pending by private.llm_usage_fold_pending(). Read public.llm_usage_hourly instead';
+  'The folded part of public.llm_usage_hourly (which also adds the calls still pending): per-user hourly sums written by private.llm_usage_fold_pending()';
 comment on table private.llm_usage_user_totals_folded is
-  'The folded part of public.llm_usage_user_totals. Read public.llm_usage_user_totals instead';
+  'The folded part of public.llm_usage_user_totals (which also adds the calls still pending), written by private.llm_usage_fold_pending()';
 
--- Per-user hourly sums of each inserted batch, waiting to be folded. No index: rows are only
--- appended, and read whole by the fold or filtered by user by the views, and the job keeps the
--- table to about a minute of calls.
+-- The rollup columns of inserted calls that the per-user tables do not hold yet. No index: rows
+-- are appended by the trigger, read by user or whole, and removed by the fold within a minute.
 create table private.llm_usage_pending (
-  like private.llm_usage_hourly_folded including defaults
+  created_at timestamptz not null,
+  edge_function text,
+  model text not null,
+  user_id text,
+  status text not null,
+  method_type text not null,
+  prompt_tokens integer,
+  completion_tokens integer,
+  total_tokens integer,
+  cached_tokens integer,
+  reasoning_tokens integer,
+  cost_usd numeric,
+  response_time_ms integer,
+  time_to_first_token_ms integer
 );
 comment on table private.llm_usage_pending is
-  'Per-user hourly sums of inserted batches of llm_call_logs not yet folded into private.llm_usage_hourly_folded; one row per batch and user-hour key. Read public.llm_usage_hourly instead';
+  'The rollup columns of calls inserted into public.llm_call_logs since the last private.llm_usage_fold_pending(); read public.llm_usage_hourly instead';
 alter table private.llm_usage_pending enable row level security;
 create policy llm_usage_pending_select_own_or_admin
   on private.llm_usage_pending
@@ -52,10 +63,72 @@ comment on policy llm_usage_pending_select_own_or_admin on private.llm_usage_pen
 revoke all on table private.llm_usage_pending from public, anon, authenticated, service_role;
 grant select on table private.llm_usage_pending to authenticated, service_role;
 
--- Views with the tables' names and columns -------------------------------------------------------
--- One row per key, folded and pending summed. A filter on the key columns (user_id, hour, ...)
--- reaches both tables below the aggregation, so a user's rows are read from the folded table's
--- (user_id, hour) index and the small pending table.
+-- Pending calls as hourly rollup rows: the grouping 20261129120000's trigger did per batch.
+create view private.llm_usage_pending_hourly
+with (security_invoker = true)
+as
+select user_id, date_trunc('hour', created_at, 'UTC') as hour, model, edge_function, status,
+  method_type,
+  count(*) as calls,
+  coalesce(sum(prompt_tokens), 0) as prompt_tokens,
+  coalesce(sum(completion_tokens), 0) as completion_tokens,
+  coalesce(sum(total_tokens), 0) as total_tokens,
+  coalesce(sum(cached_tokens), 0) as cached_tokens,
+  coalesce(sum(reasoning_tokens), 0) as reasoning_tokens,
+  coalesce(sum(cost_usd), 0) as cost_usd,
+  count(*) filter (where cost_usd is null) as cost_unknown_calls,
+  coalesce(sum(response_time_ms), 0) as response_time_ms_sum,
+  count(response_time_ms) as response_time_count,
+  coalesce(sum(time_to_first_token_ms), 0) as ttft_ms_sum,
+  count(time_to_first_token_ms) as ttft_count,
+  array[
+    count(*) filter (where rb = 1), count(*) filter (where rb = 2),
+    count(*) filter (where rb = 3), count(*) filter (where rb = 4),
+    count(*) filter (where rb = 5), count(*) filter (where rb = 6),
+    count(*) filter (where rb = 7), count(*) filter (where rb = 8),
+    count(*) filter (where rb = 9), count(*) filter (where rb = 10),
+    count(*) filter (where rb = 11), count(*) filter (where rb = 12),
+    count(*) filter (where rb = 13), count(*) filter (where rb = 14),
+    count(*) filter (where rb = 15), count(*) filter (where rb = 16),
+    count(*) filter (where rb = 17), count(*) filter (where rb = 18),
+    count(*) filter (where rb = 19), count(*) filter (where rb = 20),
+    count(*) filter (where rb = 21), count(*) filter (where rb = 22),
+    count(*) filter (where rb = 23), count(*) filter (where rb = 24)
+  ] as response_time_histogram,
+  array[
+    count(*) filter (where tb = 1), count(*) filter (where tb = 2),
+    count(*) filter (where tb = 3), count(*) filter (where tb = 4),
+    count(*) filter (where tb = 5), count(*) filter (where tb = 6),
+    count(*) filter (where tb = 7), count(*) filter (where tb = 8),
+    count(*) filter (where tb = 9), count(*) filter (where tb = 10),
+    count(*) filter (where tb = 11), count(*) filter (where tb = 12),
+    count(*) filter (where tb = 13), count(*) filter (where tb = 14),
+    count(*) filter (where tb = 15), count(*) filter (where tb = 16),
+    count(*) filter (where tb = 17), count(*) filter (where tb = 18),
+    count(*) filter (where tb = 19), count(*) filter (where tb = 20),
+    count(*) filter (where tb = 21), count(*) filter (where tb = 22),
+    count(*) filter (where tb = 23), count(*) filter (where tb = 24)
+  ] as ttft_histogram,
+  min(created_at) as first_call_at,
+  max(created_at) as last_call_at
+from (
+  select n.*,
+    width_bucket(n.response_time_ms, array[0] || (public.llm_latency_bucket_bounds())[1:23])
+      as rb,
+    width_bucket(n.time_to_first_token_ms,
+      array[0] || (public.llm_latency_bucket_bounds())[1:23]) as tb
+  from private.llm_usage_pending n
+) r
+group by 1, 2, 3, 4, 5, 6;
+comment on view private.llm_usage_pending_hourly is
+  'The calls of private.llm_usage_pending summed per UTC hour and user_id, edge_function, model, status, method_type, as in public.llm_usage_hourly';
+revoke all on table private.llm_usage_pending_hourly from public, anon, authenticated, service_role;
+grant select on table private.llm_usage_pending_hourly to authenticated, service_role;
+
+-- The per-user rollups, under their old names and columns --------------------------------------
+-- One row per key, folded and pending summed. A filter on key columns (user_id, hour, ...)
+-- reaches both sources below the aggregation: a user's rows come from the folded table's
+-- (user_id, hour) index and the pending table's minute of calls.
 
 create view public.llm_usage_hourly
 with (security_invoker = true)
@@ -99,13 +172,23 @@ select u.hour, u.edge_function, u.model, u.user_id, u.status, u.method_type,
   ]::bigint[] as ttft_histogram,
   min(u.first_call_at) as first_call_at, max(u.last_call_at) as last_call_at
 from (
-  select f.* from private.llm_usage_hourly_folded f
+  select
+    f.hour, f.edge_function, f.model, f.user_id, f.status, f.method_type, f.calls, f.prompt_tokens,
+    f.completion_tokens, f.total_tokens, f.cached_tokens, f.reasoning_tokens, f.cost_usd,
+    f.cost_unknown_calls, f.response_time_ms_sum, f.response_time_count, f.ttft_ms_sum,
+    f.ttft_count, f.response_time_histogram, f.ttft_histogram, f.first_call_at, f.last_call_at
+  from private.llm_usage_hourly_folded f
   union all
-  select p.* from private.llm_usage_pending p
+  select
+    p.hour, p.edge_function, p.model, p.user_id, p.status, p.method_type, p.calls, p.prompt_tokens,
+    p.completion_tokens, p.total_tokens, p.cached_tokens, p.reasoning_tokens, p.cost_usd,
+    p.cost_unknown_calls, p.response_time_ms_sum, p.response_time_count, p.ttft_ms_sum,
+    p.ttft_count, p.response_time_histogram, p.ttft_histogram, p.first_call_at, p.last_call_at
+  from private.llm_usage_pending_hourly p
 ) u
 group by u.user_id, u.hour, u.model, u.edge_function, u.status, u.method_type;
 comment on view public.llm_usage_hourly is
-  'Calls of public.llm_call_logs summed per UTC hour of created_at and edge_function, model, user_id, status, method_type; up to date with every committed insert, kept when raw rows are retired. Users read their own rows, admins all';
+  'Calls of public.llm_call_logs summed per UTC hour of created_at and edge_function, model, user_id, status, method_type; current with every committed insert, kept when raw rows are retired. Users read their own rows, admins all';
 
 create view public.llm_usage_user_totals
 with (security_invoker = true)
@@ -129,16 +212,15 @@ from (
     f.cost_unknown_calls, f.first_call_at, f.last_call_at
   from private.llm_usage_user_totals_folded f
   union all
-  select p.user_id, p.calls,
-    case when p.status = 'failed' then p.calls else 0 end,
-    case when p.status = 'cancelled' then p.calls else 0 end,
-    p.prompt_tokens, p.completion_tokens, p.total_tokens, p.cached_tokens, p.reasoning_tokens,
-    p.cost_usd, p.cost_unknown_calls, p.first_call_at, p.last_call_at
+  select p.user_id, 1, (p.status = 'failed')::integer, (p.status = 'cancelled')::integer,
+    coalesce(p.prompt_tokens, 0), coalesce(p.completion_tokens, 0),
+    coalesce(p.total_tokens, 0), coalesce(p.cached_tokens, 0), coalesce(p.reasoning_tokens, 0),
+    coalesce(p.cost_usd, 0), (p.cost_usd is null)::integer, p.created_at, p.created_at
   from private.llm_usage_pending p
 ) u
 group by u.user_id;
 comment on view public.llm_usage_user_totals is
-  'Calls, failures, cancellations, tokens and cost per user_id over all time (NULL for calls without a user), up to date with every committed insert. Users read their own row, admins all';
+  'Calls, failures, cancellations, tokens and cost per user_id over all time (NULL for calls without a user); current with every committed insert. Users read their own row, admins all';
 
 revoke all on table public.llm_usage_hourly, public.llm_usage_user_totals
   from public, anon, authenticated, service_role;
@@ -146,7 +228,8 @@ grant select on table public.llm_usage_hourly, public.llm_usage_user_totals
   to authenticated, service_role;
 
 -- The views of 20261129120000 that read the per-user tables follow them by identity, not by
--- name: point them at the new views (the definitions are unchanged text).
+-- name: point them at the new views (same text as there).
+
 create or replace view private.llm_usage_hourly_visible
 with (security_invoker = true)
 as
@@ -244,8 +327,8 @@ from public.llm_usage_user_totals v
 where not (select private.llm_usage_sees_all()) and v.user_id = (select auth.uid())::text;
 
 -- The trigger --------------------------------------------------------------------------------
--- As in 20261129120000, except that the per-user sums (g) are appended to the pending table
--- instead of being upserted into two per-user tables.
+-- As in 20261129120000, with the all-users sums grouped straight from the batch, and the per-user
+-- share appended to private.llm_usage_pending instead of upserted into two tables.
 
 create or replace function private.llm_usage_roll_up()
 returns trigger
@@ -263,8 +346,8 @@ begin
         array[0] || (public.llm_latency_bucket_bounds())[1:23]) as tb
     from new_rows n
   ),
-  g as (
-    select user_id, date_trunc('hour', created_at, 'UTC') as hour, model, edge_function, status,
+  a as (
+    select date_trunc('hour', created_at, 'UTC') as hour, model, edge_function, status,
       method_type,
       count(*) as calls,
       coalesce(sum(prompt_tokens), 0) as prompt_tokens,
@@ -309,38 +392,7 @@ begin
       min(created_at) as first_call_at,
       max(created_at) as last_call_at
     from r
-    group by 1, 2, 3, 4, 5, 6
-  ),
-  a as (
-    select hour, edge_function, model, status, method_type,
-      sum(calls) as calls, sum(prompt_tokens) as prompt_tokens,
-      sum(completion_tokens) as completion_tokens, sum(total_tokens) as total_tokens,
-      sum(cached_tokens) as cached_tokens, sum(reasoning_tokens) as reasoning_tokens,
-      sum(cost_usd) as cost_usd, sum(cost_unknown_calls) as cost_unknown_calls,
-      sum(response_time_ms_sum) as response_time_ms_sum,
-      sum(response_time_count) as response_time_count,
-      sum(ttft_ms_sum) as ttft_ms_sum, sum(ttft_count) as ttft_count,
-      array[
-        sum(response_time_histogram[1]), sum(response_time_histogram[2]), sum(response_time_histogram[3]),
-        sum(response_time_histogram[4]), sum(response_time_histogram[5]), sum(response_time_histogram[6]),
-        sum(response_time_histogram[7]), sum(response_time_histogram[8]), sum(response_time_histogram[9]),
-        sum(response_time_histogram[10]), sum(response_time_histogram[11]), sum(response_time_histogram[12]),
-        sum(response_time_histogram[13]), sum(response_time_histogram[14]), sum(response_time_histogram[15]),
-        sum(response_time_histogram[16]), sum(response_time_histogram[17]), sum(response_time_histogram[18]),
-        sum(response_time_histogram[19]), sum(response_time_histogram[20]), sum(response_time_histogram[21]),
-        sum(response_time_histogram[22]), sum(response_time_histogram[23]), sum(response_time_histogram[24])
-      ] as response_time_histogram,
-      array[
-        sum(ttft_histogram[1]), sum(ttft_histogram[2]), sum(ttft_histogram[3]), sum(ttft_histogram[4]),
-        sum(ttft_histogram[5]), sum(ttft_histogram[6]), sum(ttft_histogram[7]), sum(ttft_histogram[8]),
-        sum(ttft_histogram[9]), sum(ttft_histogram[10]), sum(ttft_histogram[11]), sum(ttft_histogram[12]),
-        sum(ttft_histogram[13]), sum(ttft_histogram[14]), sum(ttft_histogram[15]), sum(ttft_histogram[16]),
-        sum(ttft_histogram[17]), sum(ttft_histogram[18]), sum(ttft_histogram[19]), sum(ttft_histogram[20]),
-        sum(ttft_histogram[21]), sum(ttft_histogram[22]), sum(ttft_histogram[23]), sum(ttft_histogram[24])
-      ] as ttft_histogram,
-      min(first_call_at) as first_call_at, max(last_call_at) as last_call_at
-    from g
-    group by hour, model, edge_function, status, method_type
+    group by 1, 2, 3, 4, 5
   ),
   hourly_all_users as (
     insert into public.llm_usage_hourly_all_users as h (
@@ -568,28 +620,29 @@ begin
         h.response_time_histogram[24] + excluded.response_time_histogram[24]
       ]
   )
+  -- The per-user rollups' share: the columns they read, appended for the fold.
   insert into private.llm_usage_pending (
-    user_id, hour, edge_function, model, status, method_type, calls, prompt_tokens,
-    completion_tokens, total_tokens, cached_tokens, reasoning_tokens, cost_usd, cost_unknown_calls,
-    response_time_ms_sum, response_time_count, ttft_ms_sum, ttft_count, response_time_histogram,
-    ttft_histogram, first_call_at, last_call_at
+    created_at, edge_function, model, user_id, status, method_type, prompt_tokens,
+    completion_tokens, total_tokens, cached_tokens, reasoning_tokens, cost_usd, response_time_ms,
+    time_to_first_token_ms
   )
-  select user_id, hour, edge_function, model, status, method_type,
-    calls, prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens,
-    cost_usd, cost_unknown_calls, response_time_ms_sum, response_time_count, ttft_ms_sum,
-    ttft_count, response_time_histogram, ttft_histogram, first_call_at, last_call_at
-  from g;
+  select
+    created_at, edge_function, model, user_id, status, method_type, prompt_tokens,
+    completion_tokens, total_tokens, cached_tokens, reasoning_tokens, cost_usd, response_time_ms,
+    time_to_first_token_ms
+  from new_rows;
   return null;
 end;
 $$;
 comment on function private.llm_usage_roll_up() is
-  'Statement-level AFTER INSERT trigger of public.llm_call_logs: adds the inserted rows (its transition table) to the all-users rollups and appends their per-user sums to private.llm_usage_pending';
+  'Statement-level AFTER INSERT trigger of public.llm_call_logs: adds the inserted rows (its transition table) to the all-users rollups and appends their rollup columns to private.llm_usage_pending';
 
 -- The fold -----------------------------------------------------------------------------------
--- One statement: the pending rows it deletes are the rows it sums into the folded tables, so a
--- batch that commits meanwhile stays pending for the next fold and nothing is counted twice or
--- lost. One fold at a time (a second caller returns 0 at once). Upserts take their rows in key
--- order, as the trigger's do.
+-- Holds new batches off (they wait, they do not fail) while it sums the pending rows into the
+-- per-user tables and deletes them: a call is counted in exactly one of the two. That takes a
+-- few milliseconds for a minute of calls (docs/rollups.md); a fold that cannot get the table
+-- within 5 seconds leaves everything for the next one. Upserts take their rows in key order, as
+-- the trigger's do.
 
 create function private.llm_usage_fold_pending()
 returns bigint
@@ -599,53 +652,15 @@ as $$
 declare
   v_calls bigint;
 begin
-  if not pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('private.llm_usage_fold_pending')) then
+  perform pg_catalog.set_config('lock_timeout', '5s', true);
+  begin
+    lock table private.llm_usage_pending in exclusive mode;
+  exception when lock_not_available then
+    raise notice 'private.llm_usage_pending is busy: nothing folded, the next fold will';
     return 0;
-  end if;
-  with moved as (
-    delete from private.llm_usage_pending returning *
-  ),
-  g as (
-    select m.user_id, m.hour, m.model, m.edge_function, m.status, m.method_type,
-      sum(m.calls) as calls,
-      sum(m.prompt_tokens) as prompt_tokens,
-      sum(m.completion_tokens) as completion_tokens,
-      sum(m.total_tokens) as total_tokens,
-      sum(m.cached_tokens) as cached_tokens,
-      sum(m.reasoning_tokens) as reasoning_tokens,
-      sum(m.cost_usd) as cost_usd,
-      sum(m.cost_unknown_calls) as cost_unknown_calls,
-      sum(m.response_time_ms_sum) as response_time_ms_sum,
-      sum(m.response_time_count) as response_time_count,
-      sum(m.ttft_ms_sum) as ttft_ms_sum,
-      sum(m.ttft_count) as ttft_count,
-      array[
-        sum(m.response_time_histogram[1]), sum(m.response_time_histogram[2]),
-        sum(m.response_time_histogram[3]), sum(m.response_time_histogram[4]),
-        sum(m.response_time_histogram[5]), sum(m.response_time_histogram[6]),
-        sum(m.response_time_histogram[7]), sum(m.response_time_histogram[8]),
-        sum(m.response_time_histogram[9]), sum(m.response_time_histogram[10]),
-        sum(m.response_time_histogram[11]), sum(m.response_time_histogram[12]),
-        sum(m.response_time_histogram[13]), sum(m.response_time_histogram[14]),
-        sum(m.response_time_histogram[15]), sum(m.response_time_histogram[16]),
-        sum(m.response_time_histogram[17]), sum(m.response_time_histogram[18]),
-        sum(m.response_time_histogram[19]), sum(m.response_time_histogram[20]),
-        sum(m.response_time_histogram[21]), sum(m.response_time_histogram[22]),
-        sum(m.response_time_histogram[23]), sum(m.response_time_histogram[24])
-      ] as response_time_histogram,
-      array[
-        sum(m.ttft_histogram[1]), sum(m.ttft_histogram[2]), sum(m.ttft_histogram[3]),
-        sum(m.ttft_histogram[4]), sum(m.ttft_histogram[5]), sum(m.ttft_histogram[6]),
-        sum(m.ttft_histogram[7]), sum(m.ttft_histogram[8]), sum(m.ttft_histogram[9]),
-        sum(m.ttft_histogram[10]), sum(m.ttft_histogram[11]), sum(m.ttft_histogram[12]),
-        sum(m.ttft_histogram[13]), sum(m.ttft_histogram[14]), sum(m.ttft_histogram[15]),
-        sum(m.ttft_histogram[16]), sum(m.ttft_histogram[17]), sum(m.ttft_histogram[18]),
-        sum(m.ttft_histogram[19]), sum(m.ttft_histogram[20]), sum(m.ttft_histogram[21]),
-        sum(m.ttft_histogram[22]), sum(m.ttft_histogram[23]), sum(m.ttft_histogram[24])
-      ] as ttft_histogram,
-      min(m.first_call_at) as first_call_at, max(m.last_call_at) as last_call_at
-    from moved m
-    group by 1, 2, 3, 4, 5, 6
+  end;
+  with g as (
+    select * from private.llm_usage_pending_hourly
   ),
   hourly as (
     insert into private.llm_usage_hourly_folded as h (
@@ -747,11 +762,12 @@ begin
       last_call_at = greatest(h.last_call_at, excluded.last_call_at)
   )
   select coalesce(sum(g.calls), 0) into v_calls from g;
+  delete from private.llm_usage_pending;
   return v_calls;
 end;
 $$;
 comment on function private.llm_usage_fold_pending() is
-  'Moves the rows of private.llm_usage_pending into the per-user rollups (private.llm_usage_hourly_folded, private.llm_usage_user_totals_folded) and returns how many calls they summed; 0 when another fold is running. pg_cron runs it every minute (job llm-call-logs-fold-usage)';
+  'Sums the calls of private.llm_usage_pending into the per-user rollups (private.llm_usage_hourly_folded, private.llm_usage_user_totals_folded), empties it, and returns how many calls it folded. pg_cron runs it every minute (job llm-call-logs-fold-usage)';
 revoke execute on function private.llm_usage_fold_pending()
   from public, anon, authenticated, service_role;
 
@@ -786,7 +802,7 @@ begin
     perform private.llm_usage_schedule_fold();
     raise notice 'pg_cron job llm-call-logs-fold-usage is scheduled (every minute)';
   else
-    raise notice 'pg_cron is not enabled in this database: nothing folds the per-user usage; run "select private.llm_usage_fold_pending();" every minute or so yourself (see docs/rollups.md)';
+    raise notice 'pg_cron is not enabled in this database: run "select private.llm_usage_fold_pending();" every minute or so yourself (see docs/rollups.md)';
   end if;
 end
 $cron$;
