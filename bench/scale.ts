@@ -21,9 +21,9 @@
 import postgres from "postgres";
 import { migrationFiles, supabaseStandInSql } from "../tools/supabase-local/migrations.ts";
 import { startThrowawayPostgres, stopThrowawayPostgresSync } from "../tools/throwaway-postgres.ts";
-import { loadScaleData } from "./scale_data.ts";
-import { SCALE_CLAIMS, type ScaleCase, scaleCases } from "./scale_cases.ts";
-import { type BatchTiming, timeBatches } from "./scale_inserts.ts";
+import { loadScaleData } from "./scale-data.ts";
+import { SCALE_CLAIMS, type ScaleCase, scaleCases } from "./scale-cases.ts";
+import { type BatchTiming, timeBatches } from "./scale-inserts.ts";
 
 /** The parsed command line. */
 export interface ScaleArgs {

@@ -2,7 +2,7 @@
  * The everyday questions about `public.llm_call_logs`, as SQL with positional parameters.
  *
  * Each query filters or orders on `created_at`, so Postgres prunes the monthly partitions and
- * uses the indexes the migration creates; `tests/database/query_plans_test.ts` checks the plans
+ * uses the indexes the migration creates; `tests/database/query-plans.test.ts` checks the plans
  * on a few hundred thousand rows. Run them as `postgres` or `service_role` to see every row, or
  * as a signed-in user to see what RLS lets that user read.
  *

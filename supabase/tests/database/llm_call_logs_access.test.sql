@@ -1,7 +1,7 @@
 -- llm_call_logs access, as the catalogue states it: exact privileges, function security and the
 -- archive schema. What each role can actually read and write (RLS, denied writes, partitions,
 -- views, the storage report, maintenance functions) is checked by behaviour in
--- tests/database/rls_test.ts, which the default test command runs on PGlite and CI on PostgreSQL.
+-- tests/database/rls.test.ts, which the default test command runs on PGlite and CI on PostgreSQL.
 begin;
 select plan(10);
 

@@ -1,6 +1,6 @@
 -- llm_call_logs, as the catalogue states it: partitioning, primary key, indexes and the RLS
 -- policy. Columns, defaults, check constraints, exact decimals and the partitions themselves are
--- checked in tests/database/schema_contract_test.ts and retention_test.ts, which the default test
+-- checked in tests/database/schema-contract.test.ts and retention.test.ts, which the default test
 -- command runs on PGlite and CI on PostgreSQL.
 begin;
 select plan(13);

@@ -1,6 +1,6 @@
 -- llm_limits access, as the catalogue states it: exact privileges and the usage function's
 -- rights. What each role can read, change and call is checked by behaviour in
--- tests/database/llm_limits_test.ts, which the default test command runs on PGlite and CI on
+-- tests/database/llm-limits.test.ts, which the default test command runs on PGlite and CI on
 -- PostgreSQL.
 begin;
 select plan(3);

@@ -1,7 +1,7 @@
 /**
  * The `llm_call_logs` row: the one TypeScript statement of the table's contract.
  *
- * The SQL migration is the other statement of it; `tests/database/schema_contract_test.ts`
+ * The SQL migration is the other statement of it; `tests/database/schema-contract.test.ts`
  * compares the two column by column (names, types, nullability), so they cannot drift apart.
  *
  * @module

@@ -8,7 +8,7 @@ import {
 import { openTestDatabase } from "../harness/database.ts";
 
 const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
-// The budget section's statements are run by tests/database/llm_limits_test.ts.
+// The budget section's statements are run by tests/database/llm-limits.test.ts.
 const sqlBlocks = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1])
   .filter((block) => !block.includes("llm_limits"));
 const normalise = (sql: string) =>

@@ -1,6 +1,6 @@
 // Retention is an explicit opt-in. These tests run where pg_cron is not enabled (PGlite, or a
 // throwaway database on a server: pg_cron serves only cron.database_name); what happens where it
-// is enabled is in cron_jobs_test.ts.
+// is enabled is in cron-jobs.test.ts.
 import assert from "node:assert/strict";
 import { openTestDatabase } from "../harness/database.ts";
 

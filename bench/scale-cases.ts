@@ -11,7 +11,7 @@ import {
   ERROR_ANALYSIS_SQL,
   RECENT_CALLS_SQL,
 } from "../tools/log-queries.ts";
-import { scaleUserId } from "./scale_data.ts";
+import { scaleUserId } from "./scale-data.ts";
 
 /** Who runs a query: postgres (bypasses RLS), an admin or a plain user through RLS. */
 export type ScaleRole = "postgres" | "admin" | "user";

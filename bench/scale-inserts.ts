@@ -11,7 +11,7 @@ import type postgres from "postgres";
 import { INSERT_ROWS_SQL } from "../supabase/functions/_shared/llm/internal.ts";
 import type { LLMCallLogRow } from "../supabase/functions/_shared/llm/log-row.ts";
 import { logRow } from "../tests/fixtures/log-rows.ts";
-import { scaleUserId } from "./scale_data.ts";
+import { scaleUserId } from "./scale-data.ts";
 
 /** Medians of one scenario. */
 export interface BatchTiming {

@@ -3,7 +3,7 @@
 // its own behind the same simulator and Data API endpoint, called in alternating blocks whose
 // order rotates every round; the CPU time is read from /proc/<pid>/stat (Linux), which moves far
 // less than wall time on a shared machine. docs/benchmarks.md ("What issue 14 removed") used it.
-//   deno run -A bench/end-to-end/handler_cpu.ts chat|stream <rounds> <calls per block> <dir>...
+//   deno run -A bench/end-to-end/handler-cpu.ts chat|stream <rounds> <calls per block> <dir>...
 import { startPeers, startProcess } from "../peer.ts";
 import { chat, long } from "../subjects.ts";
 

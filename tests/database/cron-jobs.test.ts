@@ -10,7 +10,7 @@ import postgres from "postgres";
 const url = Deno.env.get("CRON_DATABASE_URL");
 if (!url) {
   console.log(
-    "cron_jobs_test: skipped; run with CRON_DATABASE_URL=<the cron.database_name database, " +
+    "cron-jobs.test.ts: skipped; run with CRON_DATABASE_URL=<the cron.database_name database, " +
       "migrated with supabase migration up> (.ci/run does)",
   );
 }

@@ -35,7 +35,7 @@ Deno.test("soak: 1,000 mixed calls at concurrency 100, a sink failing 30% of wri
 
 const haveServer = await postgresBinaries();
 // On Deno 2.1 (the Edge Runtime's), postgres.js over node:net stalls this soak after the restart
-// (seen 2026-11-29, not yet understood); the SQL sink itself runs on 2.1 in sinks_test.ts.
+// (seen 2026-11-29, not yet understood); the SQL sink itself runs on 2.1 in sinks.test.ts.
 const [major, minor] = Deno.version.deno.split(".").map(Number);
 const newEnoughDeno = major > 2 || (major === 2 && minor >= 2);
 

@@ -179,7 +179,7 @@ Deno.test({
   ignore: !stackUrl || !stackKey,
   async fn() {
     const sink = createSupabaseSink({ url: stackUrl!, key: stackKey! });
-    const row = logRow({ metadata: { test: "sinks_test real stack" } });
+    const row = logRow({ metadata: { test: "sinks.test.ts real stack" } });
     await sink.write([row]);
     const response = await fetch(
       `${stackUrl}/rest/v1/llm_call_logs?id=eq.${row.id}&select=id,status,cost_usd,metadata`,

@@ -32,7 +32,7 @@ Deno.test("the benchmark suites still run (one iteration each)", async () => {
   } else {
     assert.match(bench, /writer throughput, PostgreSQL server: skipped .*DATABASE_URL=/);
   }
-  const metrics = await run(["run", "--allow-all", "bench/process_metrics.ts"]);
+  const metrics = await run(["run", "--allow-all", "bench/process-metrics.ts"]);
   assert.match(metrics, /cold start, importing llm-service\.ts/);
   assert.match(metrics, /peak RSS, 4 streams × 50 chunks, streamCompletion/);
 });

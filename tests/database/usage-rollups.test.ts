@@ -4,7 +4,7 @@ import type { LLMCallLogRow } from "../../supabase/functions/_shared/llm/log-row
 import { INSERT_ROWS_SQL } from "../../supabase/functions/_shared/llm/internal.ts";
 import { createPostgrestStandIn } from "../../tools/supabase-local/postgrest-stand-in.ts";
 import { logRow } from "../fixtures/log-rows.ts";
-import { rollupMismatches } from "./usage_rollups_expected.ts";
+import { rollupMismatches } from "./usage-rollups-expected.ts";
 
 const alice = "00000000-0000-4000-8000-00000000a11c";
 const bob = "00000000-0000-4000-8000-000000000b0b";

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 // every row of its table with a figure for each side.
 Deno.test("the end-to-end benchmark still runs and prints every row", async () => {
   const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "bench/end_to_end.ts"],
+    args: ["run", "--allow-all", "bench/end-to-end.ts"],
     env: { BENCH_QUICK: "1", NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

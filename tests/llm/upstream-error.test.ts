@@ -8,7 +8,7 @@ function respond(status: number, body: unknown, headers: Record<string, string> 
   return describeErrorResponse(status, new Headers(headers), text);
 }
 
-// Every other error body is a wire fixture in tests/fixtures/openrouter/ (wire_fixtures_test.ts);
+// Every other error body is a wire fixture in tests/fixtures/openrouter/ (wire-fixtures.test.ts);
 // this one depends on the clock.
 Deno.test("describeErrorResponse reads Retry-After given as an HTTP date", () => {
   const inOneMinute = new Date(Date.now() + 60_000).toUTCString();

@@ -1,10 +1,10 @@
 /**
- * The figures of `docs/reliability.md`: the soak of `tests/llm/soak_test.ts`, run in three
+ * The figures of `docs/reliability.md`: the soak of `tests/llm/soak.test.ts`, run in three
  * variants, with where the rows went, peak memory and throughput.
  *
  * ```sh
- * deno run -A bench/soak_figures.ts            # PGlite
- * DATABASE_URL=… deno run -A bench/soak_figures.ts   # also: a server restarted mid-run
+ * deno run -A bench/soak-figures.ts            # PGlite
+ * DATABASE_URL=… deno run -A bench/soak-figures.ts   # also: a server restarted mid-run
  * ```
  *
  * @module

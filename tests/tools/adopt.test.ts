@@ -128,7 +128,7 @@ const serverUrl = Deno.env.get("DATABASE_URL");
 const cli = Deno.env.get("SUPABASE_CLI")?.split(" ").filter(Boolean);
 if (!serverUrl || !cli) {
   console.log(
-    "adopt_test: CLI check skipped; run with DATABASE_URL=<a PostgreSQL server> and " +
+    "adopt.test.ts: CLI check skipped; run with DATABASE_URL=<a PostgreSQL server> and " +
       'SUPABASE_CLI="npx -y supabase@<version>" (.ci/run does)',
   );
 }
