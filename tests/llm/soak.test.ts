@@ -45,6 +45,7 @@ Deno.test({
   async fn() {
     await using server = await startThrowawayPostgres();
     const sql = postgres(server.url, { max: 4, onnotice: () => {}, connect_timeout: 5 });
+    globalThis.addEventListener("error", ignorePostgresWriteAfterClose);
     try {
       await sql.unsafe(await supabaseStandInSql());
       for (const file of await migrationFiles()) await sql.unsafe(file.sql);
@@ -63,9 +64,24 @@ Deno.test({
       assertAccountedFor(report);
     } finally {
       await sql.end({ timeout: 5 });
+      globalThis.removeEventListener("error", ignorePostgresWriteAfterClose);
     }
   },
 });
+
+/**
+ * postgres.js 3.4.9 (the latest) can write to a connection the restarted server has already
+ * closed, from a `setImmediate` where nothing can catch it (porsager/postgres#1154, fix proposed in
+ * #1176; denoland/deno#34667). The query on that connection has already been rejected, so the
+ * writer retries its batch; the soak's accounting below still proves that no row is lost or
+ * doubled. Anything else stays uncaught.
+ */
+function ignorePostgresWriteAfterClose(event: ErrorEvent): void {
+  const error = event.error;
+  const stack = error instanceof Error ? error.stack ?? "" : "";
+  const known = /ended by the other party|reading 'write'/.test(String(error?.message));
+  if (known && stack.includes("postgres") && stack.includes("nextWrite")) event.preventDefault();
+}
 if (!haveServer) {
   console.log("soak against PostgreSQL skipped: no PostgreSQL binaries (install postgresql-15)");
 } else if (!newEnoughDeno) {
