@@ -55,14 +55,26 @@ export async function openLocalDatabase(dataDir: string): Promise<LocalDatabase>
     await db.close();
     throw error;
   }
+  // What pg_cron's llm-call-logs-fold-usage job does on Supabase (PGlite has no pg_cron): fold
+  // the per-user usage every minute. The views are exact without it; this keeps them cheap.
+  const fold = setInterval(() => {
+    lock.run(async () => {
+      if (!db.closed) await db.query(FOLD_SQL);
+    }).catch((error) => console.error(`deno task dev: folding usage failed: ${error}`));
+  }, 60_000);
   return {
     db,
     lock,
     dataDir,
     applied,
-    close: () => lock.run(() => db.closed ? Promise.resolve() : db.close()),
+    close: () => {
+      clearInterval(fold);
+      return lock.run(() => db.closed ? Promise.resolve() : db.close());
+    },
   };
 }
+
+const FOLD_SQL = "select private.llm_usage_fold_pending()";
 
 /** Applies the stand-in (idempotent) and every migration not yet recorded; returns their names. */
 async function migrate(db: PGlite): Promise<string[]> {
