@@ -97,6 +97,26 @@ Deno.test("folding pending per-user sums changes nothing anyone reads, and later
   assert.equal(again, 0, "nothing is left to fold twice");
 });
 
+Deno.test("batches written while folds run are each counted once", async () => {
+  await using db = await openTestDatabase();
+  // On a server each query may take its own connection: writers and the fold really overlap.
+  const writer = async (w: number) => {
+    for (let i = 0; i < 8; i++) {
+      await insert(
+        db,
+        calls(30, (j) => hoursAgo(1, w * 500 + i * 40 + j)),
+      );
+    }
+  };
+  const folder = async () => {
+    for (let i = 0; i < 8; i++) await db.query(`select private.llm_usage_fold_pending()`);
+  };
+  await Promise.all([writer(0), writer(1), writer(2), folder()]);
+  await assertRollupsMatchRaw(db);
+  await db.query(`select private.llm_usage_fold_pending()`);
+  await assertRollupsMatchRaw(db);
+});
+
 Deno.test("a retried batch skipped by on conflict do nothing is not counted twice", async () => {
   await using db = await openTestDatabase();
   const first = calls(12, (i) => hoursAgo(2, i));
