@@ -1,7 +1,7 @@
 -- llm_call_logs: one row per OpenRouter call made through the shared LLM service.
 --
 -- The column list is a contract with `supabase/functions/_shared/llm/log-row.ts` (LOG_COLUMNS);
--- `tests/database/schema-contract.test.ts` compares the two.
+-- `tests/database/schema_contract_test.ts` compares the two.
 --
 -- Access: the service role inserts (from Edge Functions); signed-in users read their own rows;
 -- admins (`app_metadata.role = 'admin'` in the JWT, which only the service key can set) read
