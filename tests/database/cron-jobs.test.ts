@@ -118,12 +118,33 @@ Deno.test({
 });
 
 Deno.test({
-  name: "the scheduled fold job's command runs and empties the pending usage",
+  name: "the scheduled fold job's command moves pending calls into the per-user rollup",
   ignore: !url,
   fn: () =>
     withDatabase(async (sql) => {
-      await sql.unsafe(FOLD_JOB.command);
-      const [{ n }] = await sql`select count(*)::int as n from private.llm_usage_pending`;
-      assert.equal(n, 0);
+      // In one transaction, rolled back: the real job, running every minute on this database,
+      // cannot see these rows, so what is folded here was folded by this command.
+      const user = `cron-fold-${crypto.randomUUID()}`;
+      const rolledBack = new Error("roll back");
+      await sql.begin(async (tx) => {
+        await tx`
+          insert into public.llm_call_logs
+            (request_id, method_type, model, status, user_id, request_messages, request_params)
+          select gen_random_uuid()::text, 'chat_completion', 'm', 'completed', ${user},
+            '[]'::jsonb, '{}'::jsonb
+          from generate_series(1, 3)`;
+        const pending = () =>
+          tx`select count(*)::int as n from private.llm_usage_pending where user_id = ${user}`;
+        assert.equal((await pending())[0].n, 3);
+        await tx.unsafe(FOLD_JOB.command);
+        assert.equal((await pending())[0].n, 0);
+        const [{ calls }] = await tx`
+          select sum(calls)::int as calls from private.llm_usage_hourly_folded
+          where user_id = ${user}`;
+        assert.equal(calls, 3);
+        throw rolledBack;
+      }).catch((error) => {
+        if (error !== rolledBack) throw error;
+      });
     }),
 });

@@ -35,7 +35,8 @@ create table if not exists supabase_migrations.schema_migrations (
 );`;
 
 /**
- * Opens (creating it on first use) the PGlite database in `dataDir` and brings it up to date.
+ * Opens (creating it on first use) the PGlite database in `dataDir` and brings it up to date,
+ * and folds the per-user usage every `foldEveryMs` (60 s, as pg_cron does on Supabase).
  *
  * @example
  * ```ts
@@ -44,7 +45,10 @@ create table if not exists supabase_migrations.schema_migrations (
  * await local.close();
  * ```
  */
-export async function openLocalDatabase(dataDir: string): Promise<LocalDatabase> {
+export async function openLocalDatabase(
+  dataDir: string,
+  options: { foldEveryMs?: number } = {},
+): Promise<LocalDatabase> {
   await Deno.mkdir(dataDir, { recursive: true });
   const db = await PGlite.create({ dataDir });
   const lock = new SessionLock();
@@ -61,7 +65,7 @@ export async function openLocalDatabase(dataDir: string): Promise<LocalDatabase>
     lock.run(async () => {
       if (!db.closed) await db.query(FOLD_SQL);
     }).catch((error) => console.error(`deno task dev: folding usage failed: ${error}`));
-  }, 60_000);
+  }, options.foldEveryMs ?? 60_000);
   return {
     db,
     lock,
