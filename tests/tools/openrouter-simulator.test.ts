@@ -47,6 +47,26 @@ async function timeToEnd(exchange: Exchange, since: number) {
   return { end, ms: performance.now() - since };
 }
 
+/**
+ * Checks that `response` is fixture `<name>.json` (status, headers, body) or, for a stream,
+ * `<name>.sse` byte for byte, and returns the body's text.
+ */
+async function sentAsFixture(response: Response, name: string): Promise<{ text: string }> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  const text = decoder.decode(body);
+  if (response.headers.get("content-type") === "text/event-stream") {
+    assert.deepEqual(body, await Deno.readFile(new URL(`${name}.sse`, FIXTURES)), name);
+    return { text };
+  }
+  const fixture = JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, FIXTURES)));
+  assert.equal(response.status, fixture.status, name);
+  for (const [header, value] of Object.entries(fixture.headers)) {
+    assert.equal(response.headers.get(header), value, `${name}: ${header}`);
+  }
+  assert.equal(text, "text" in fixture ? fixture.text : JSON.stringify(fixture.body), name);
+  return { text };
+}
+
 /** Exact decimal arithmetic written independently of the simulator: Σ tokens × price. */
 function decimalCost(pairs: [number, string][]): string {
   const scale = 20;
@@ -250,9 +270,10 @@ Deno.test("error scenarios answer with OpenRouter's statuses, bodies and headers
     await t.step(`sim/error-${status}`, async () => {
       for (const stream of [false, true]) {
         const response = await chat(sim, { model: `sim/error-${status}`, stream });
+        const { text } = await sentAsFixture(response, `error-${status}`);
         assert.equal(response.status, status);
         assert.match(response.headers.get("content-type")!, /^application\/json/);
-        const { error } = await response.json();
+        const { error } = JSON.parse(text);
         assert.equal(typeof error.message, "string");
         if (status === 503) {
           assert.equal(error.code, undefined, "availability errors have no code");
@@ -323,6 +344,43 @@ Deno.test("error scenarios answer with OpenRouter's statuses, bodies and headers
     const empty = await body("sim/empty-200");
     assert.deepEqual([empty.status, empty.text], [200, ""]);
   });
+  await t.step("each named error scenario sends its wire fixture byte for byte", async () => {
+    for (
+      const [model, fixture] of [
+        ["sim/error-string-code", "error-string-code"],
+        ["sim/error-raw-json", "error-raw-json"],
+        ["sim/error-raw-object", "error-raw-object"],
+        ["sim/error-html", "error-html-502"],
+        ["sim/error-text", "error-text-503"],
+        ["sim/error-in-200", "error-in-200"],
+        ["sim/choice-error", "chat-choice-error"],
+        ["sim/garbage-200", "error-truncated-200"],
+        ["sim/empty-200", "error-empty-200"],
+        ["sim/error-429-plain-text", "error-429-plain-text"],
+        ["sim/error-503-empty-body", "error-503-empty-body"],
+      ]
+    ) {
+      await sentAsFixture(await chat(sim, { model }), fixture);
+    }
+  });
+  await t.step(
+    "a status without a fixture gets a generic body; an unknown name a 404",
+    async () => {
+      const generic = await chat(sim, { model: "sim/error-451", stream: true });
+      assert.equal(generic.status, 451);
+      assert.deepEqual((await generic.json()).error, { code: 451, message: "Simulated HTTP 451" });
+      const unknown = await chat(sim, { model: "sim/error-no-such-shape" });
+      assert.equal(unknown.status, 404);
+      assert.match(
+        (await unknown.json()).error.message,
+        /error-no-such-shape\.json does not exist/,
+      );
+      const fallback = await (await chat(sim, {
+        models: ["sim/error-no-such-shape", "openai/gpt-4o"],
+      })).json();
+      assert.equal(fallback.model, "openai/gpt-4o", "a failing sim/error-* falls back as well");
+    },
+  );
 });
 
 Deno.test("requests without a valid key get OpenRouter's 401 bodies; /models needs none", async () => {
@@ -367,16 +425,16 @@ Deno.test("a body that is not JSON gets a 400 error body", async () => {
 
 Deno.test("stream-only scenarios reshape the stream as OpenRouter's quirks do", async (t) => {
   await using sim = await startOpenRouterSimulator();
-  const stream = async (model: string, extra: Record<string, unknown> = {}) => {
+  const stream = async (model: string, extra: Record<string, unknown> = {}, fixture?: string) => {
     const response = await chat(sim, { model, stream: true, ...extra });
     assert.equal(response.status, 200);
-    const text = await response.text();
+    const text = fixture ? (await sentAsFixture(response, fixture)).text : await response.text();
     const exchange = sim.exchanges.at(-1)!;
     assert.equal(decoder.decode(exchange.sentBytes()), text);
     return { text, end: await exchange.ended, id: response.headers.get("x-generation-id") };
   };
   await t.step("usage rides on a chunk that repeats finish_reason stop", async () => {
-    const { text } = await stream("sim/stream-usage-on-choice");
+    const { text } = await stream("sim/stream-usage-on-choice", {}, "usage-on-choice");
     const chunks = events(text);
     const stops = chunks.filter((c) => c.choices[0]?.finish_reason === "stop");
     assert.equal(stops.length, 2);
@@ -385,18 +443,18 @@ Deno.test("stream-only scenarios reshape the stream as OpenRouter's quirks do", 
     assert.ok(text.endsWith("data: [DONE]\n\n"));
   });
   for (
-    const [model, code] of [["sim/stream-error-numeric", 502], [
-      "sim/stream-error-string",
-      "server_error",
-    ]]
+    const [model, code, fixture] of [
+      ["sim/stream-error-numeric", 502, "midstream-error-numeric"],
+      ["sim/stream-error-string", "server_error", "midstream-error-string"],
+    ]
   ) {
     await t.step(`${model}: content, then an in-band error event, then the end`, async () => {
-      const { text, end } = await stream(model as string);
+      const { text, end } = await stream(model as string, {}, fixture as string);
       const chunks = events(text);
       const last = chunks.at(-1);
       assert.deepEqual([last.error.code, last.error.message], [code, "Provider returned error"]);
       assert.equal(typeof last.error.metadata.raw, "string");
-      assert.equal(last.error.metadata.provider_name, "OpenAI");
+      assert.equal(last.error.metadata.provider_name, last.provider);
       assert.deepEqual(last.choices, [{
         index: 0,
         delta: { content: "" },
@@ -409,13 +467,13 @@ Deno.test("stream-only scenarios reshape the stream as OpenRouter's quirks do", 
     });
   }
   await t.step("finish_reason error without an error object", async () => {
-    const { text } = await stream("sim/stream-finish-error");
+    const { text } = await stream("sim/stream-finish-error", {}, "finish-error-no-object");
     const failed = events(text).find((c) => c.choices[0]?.finish_reason === "error");
     assert.ok(failed && failed.error === undefined);
     assert.ok(text.endsWith("data: [DONE]\n\n"));
   });
   await t.step("a dropped connection: a clean end of body without [DONE] or usage", async () => {
-    const { text, end } = await stream("sim/stream-disconnect");
+    const { text, end } = await stream("sim/stream-disconnect", {}, "disconnect");
     assert.ok(events(text).length > 1);
     assert.ok(!text.includes("[DONE]") && !text.includes('"usage"'));
     assert.equal(end, "server-closed");
@@ -426,13 +484,23 @@ Deno.test("stream-only scenarios reshape the stream as OpenRouter's quirks do", 
     assert.equal(await sim.exchanges.at(-1)!.ended, "server-closed");
   });
   await t.step("CRLF framing", async () => {
-    const { text } = await stream("sim/stream-crlf");
+    const { text } = await stream("sim/stream-crlf", {}, "crlf");
     assert.ok(text.endsWith("data: [DONE]\r\n\r\n"));
     assert.equal(text.split("\n").length, text.split("\r\n").length);
     assert.ok(events(text).length > 3);
   });
+  await t.step("a choice that carries an error, then [DONE]", async () => {
+    const { text } = await stream("sim/choice-error", {}, "midstream-choice-error");
+    const failed = events(text).find((c) => c.choices[0]?.error)?.choices[0];
+    assert.deepEqual([failed?.finish_reason, failed?.error.code], ["error", 502]);
+    assert.ok(text.endsWith("data: [DONE]\n\n"));
+  });
+  await t.step("without stream: true, a stream-only scenario answers normally", async () => {
+    const body = await (await chat(sim, { model: "sim/stream-crlf" })).json();
+    assert.deepEqual([body.object, body.choices[0].finish_reason], ["chat.completion", "stop"]);
+  });
   await t.step("one data line that is not JSON among valid ones", async () => {
-    const { text } = await stream("sim/stream-invalid-json");
+    const { text } = await stream("sim/stream-invalid-json", {}, "broken-json-line");
     const invalid = dataLines(text).filter((line) => {
       try {
         JSON.parse(line);
@@ -530,6 +598,31 @@ Deno.test("transcripts replay byte for byte, one byte per write or as sim/transc
   const missing = await chat(sim, { model: "sim/transcript/no-such-file", stream: true });
   assert.equal(missing.status, 404);
   assert.match((await missing.json()).error.message, /no-such-file\.sse does not exist/);
+});
+
+Deno.test("the fixtures option serves fixture scenarios from another folder, a .sse.json's status and headers included", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const write = (file: string, text: string) => Deno.writeTextFile(`${dir}/${file}`, text);
+    await write("error-500.json", '{"status":500,"headers":{"x-test":"local"},"text":"local"}');
+    await write("quirk.sse", ": OPENROUTER PROCESSING\n\ndata: [DONE]\n\n");
+    await write("quirk.sse.json", '{"status":202,"headers":{"x-generation-id":"gen-sidecar"}}');
+    await using sim = await startOpenRouterSimulator({ fixtures: new URL(`file://${dir}/`) });
+    const error = await chat(sim, { model: "sim/error-500" });
+    assert.deepEqual([error.status, error.headers.get("x-test"), await error.text()], [
+      500,
+      "local",
+      "local",
+    ]);
+    const quirk = await chat(sim, { model: "sim/transcript/quirk", stream: true });
+    assert.deepEqual([quirk.status, quirk.headers.get("x-generation-id")], [202, "gen-sidecar"]);
+    assert.equal(await quirk.text(), ": OPENROUTER PROCESSING\n\ndata: [DONE]\n\n");
+    const missing = await chat(sim, { model: "sim/stream-crlf", stream: true });
+    assert.equal(missing.status, 404, "crlf.sse is not in that folder");
+    await missing.body?.cancel();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("every transcript opens with keep-alive comments and holds only valid JSON events", async () => {

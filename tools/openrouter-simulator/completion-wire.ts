@@ -2,7 +2,7 @@
  * A completion plan on OpenRouter's wire: the non-streaming `chat.completion` body with its
  * `X-Generation-Id` header, or the chunks of a stream (a keep-alive comment, a role chunk,
  * reasoning deltas, content deltas, tool-call argument fragments, a finish chunk, usage on a
- * final `choices: []` chunk or riding on a chunk that repeats the finish, then `[DONE]`).
+ * final `choices: []` chunk, then `[DONE]`).
  *
  * @module
  */
@@ -71,14 +71,6 @@ export function completionResponse(id: string, body: unknown): Response {
 /** The keep-alive comment OpenRouter sends while a provider warms up. */
 export const KEEP_ALIVE: SseFrame = { comment: "OPENROUTER PROCESSING" };
 
-/** Variations of the chunk layout. */
-export interface FrameOptions {
-  /** Put usage on a chunk that repeats `finish_reason` instead of a `choices: []` chunk. */
-  usageOnChoice?: boolean;
-  /** Keep-alive comments before the first chunk. @default {1} */
-  keepAlives?: number;
-}
-
 /**
  * One chunk of `plan`'s stream, as a frame: the head fields, `choices`, then `extra` fields.
  *
@@ -128,19 +120,10 @@ export function choice(
  * sseResponse(streamFrames(planCompletion(body)), { headers: { "x-generation-id": plan.id } });
  * ```
  */
-export function streamFrames(plan: CompletionPlan, options: FrameOptions = {}): SseFrame[] {
-  const frames: SseFrame[] = Array.from({ length: options.keepAlives ?? 1 }, () => KEEP_ALIVE);
-  frames.push(...contentFrames(plan));
+export function streamFrames(plan: CompletionPlan): SseFrame[] {
   const finish = chunkFrame(plan, [choice({ role: "assistant", content: "" }, plan.finishReason)]);
-  frames.push(finish);
-  if (plan.usage && options.usageOnChoice) {
-    const repeated = [choice({ role: "assistant", content: "" }, plan.finishReason)];
-    frames.push(chunkFrame(plan, repeated, { usage: plan.usage }));
-  } else if (plan.usage) {
-    frames.push(chunkFrame(plan, [], { usage: plan.usage }));
-  }
-  frames.push({ done: true });
-  return frames;
+  const usage = plan.usage ? [chunkFrame(plan, [], { usage: plan.usage })] : [];
+  return [KEEP_ALIVE, ...contentFrames(plan), finish, ...usage, { done: true }];
 }
 
 /** The role chunk, then reasoning, content and tool-call deltas, without finish or usage. */

@@ -1,7 +1,8 @@
 /**
  * A local OpenRouter simulator for tests, benchmarks and `deno task dev`: a real HTTP server on
  * a loopback port that speaks OpenRouter's wire format, with scenario models (`sim/*`) for
- * every error shape and stream quirk. See README.md for the scenario table.
+ * every error shape and stream quirk (most of them sent from the wire fixtures of
+ * `tests/fixtures/openrouter/`). See README.md for the scenario table.
  *
  * @example
  * ```ts
@@ -20,13 +21,8 @@ export {
   startOpenRouterSimulator,
 } from "./server.ts";
 export type { Exchange, ExchangeEnd, SimRequest } from "./exchange.ts";
-export {
-  loadTranscript,
-  replayTranscript,
-  type SseFrame,
-  sseResponse,
-  type StreamOptions,
-} from "./sse.ts";
+export { replayTranscript, type SseFrame, sseResponse, type StreamOptions } from "./sse.ts";
+export { loadTranscript } from "./fixture-scenarios.ts";
 export type { StreamEnd } from "./byte-stream.ts";
 export { CATALOGUE, type CatalogueModel } from "./catalogue.ts";
 export { DEFAULT_LONG_CHUNKS } from "./stream-scenarios.ts";

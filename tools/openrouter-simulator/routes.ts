@@ -21,8 +21,8 @@ export interface RouteContext {
   routes: ReadonlyMap<string, RouteHandler>;
   /** Aborts when the simulator closes. */
   closing: AbortSignal;
-  /** Where `sim/transcript/<name>` finds `<name>.sse`. */
-  transcripts?: URL;
+  /** Where the fixture-backed scenarios find their files. */
+  fixtures?: URL;
 }
 
 /** The API prefix every route lives under. */

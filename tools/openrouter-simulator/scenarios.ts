@@ -1,21 +1,16 @@
 /**
  * `POST /chat/completions` by model name: any model gets a plausible answer, and `sim/<name>`
- * models ask for a scenario (see README.md for the table). Like OpenRouter, a request whose
- * `models` list starts with a failing model is served by the next one that answers.
+ * models ask for a scenario (see README.md for the table): canned errors and stream quirks from
+ * the wire fixtures, the rest (answer variants, timing, broken connections) made here. Like
+ * OpenRouter, a request whose `models` list starts with a failing model is served by the next one
+ * that answers.
  *
  * @module
  */
 import { completionBody, completionResponse } from "./completion-wire.ts";
 import { planCompletion, type PlanOptions, requestedModel } from "./completion.ts";
-import {
-  CHOICE_ERROR,
-  errorResponse,
-  failsBeforeAnswering,
-  SHAPED_ERRORS,
-  statusError,
-} from "./error-bodies.ts";
+import { fixtureAnswer } from "./fixture-scenarios.ts";
 import type { SimRequest } from "./exchange.ts";
-import { loadTranscript, replayTranscript, transcriptGenerationId } from "./sse.ts";
 import { longChunkCount, streamAnswer } from "./stream-scenarios.ts";
 
 /** Text `sim/stream-bytes` appends to its reply: 2-, 3- and 4-byte UTF-8 characters. */
@@ -34,8 +29,8 @@ export interface CompletionContext {
   body: Record<string, any>;
   /** Aborts when the simulator closes. */
   closing: AbortSignal;
-  /** Where `sim/transcript/<name>` finds `<name>.sse`. */
-  transcripts?: URL;
+  /** Where the fixture-backed scenarios find their files. */
+  fixtures?: URL;
 }
 
 const PLANS: Record<string, PlanOptions> = {
@@ -60,14 +55,9 @@ export async function answerCompletion(context: CompletionContext): Promise<Resp
   const stream = body.stream === true;
   const { scenario, served } = serving(body);
 
-  const status = /^error-([45]\d\d)$/.exec(scenario)?.[1];
-  if (status) return statusError(Number(status), requestedModel(body));
-  const shaped = SHAPED_ERRORS[scenario];
-  if (shaped) return shaped();
+  const fixture = await fixtureAnswer(scenario, stream, context.fixtures);
+  if (fixture) return fixture;
   if (scenario === "hang") return await waitForTheClient(context.request.signal);
-  if (scenario.startsWith("transcript/")) {
-    return await transcript(scenario.slice("transcript/".length), context.transcripts);
-  }
   if (scenario === "slow" && !stream) await sleep(SLOW_ANSWER_MS, context.closing);
 
   const longChunks = scenario === "stream-long" && stream ? longChunkCount(body) : 0;
@@ -77,18 +67,7 @@ export async function answerCompletion(context: CompletionContext): Promise<Resp
     ...(longChunks ? { pieces: [], completionTokens: longChunks } : {}),
   });
   if (stream) return streamAnswer({ scenario, plan, longChunks });
-  const answer = completionBody(plan);
-  if (scenario === "choice-error") {
-    answer.choices = [{
-      index: 0,
-      logprobs: null,
-      finish_reason: "error",
-      native_finish_reason: "error",
-      message: { role: "assistant", content: "", refusal: null, reasoning: null },
-      error: CHOICE_ERROR,
-    }];
-  }
-  return completionResponse(plan.id, answer);
+  return completionResponse(plan.id, completionBody(plan));
 }
 
 /** The scenario that answers (`""` for an ordinary model) and the model that serves. */
@@ -111,15 +90,9 @@ function scenarioOf(model: string): string {
   return model.startsWith("sim/") ? model.slice("sim/".length) : "";
 }
 
-async function transcript(name: string, dir?: URL): Promise<Response> {
-  let text: string;
-  try {
-    text = await loadTranscript(name, dir);
-  } catch (error) {
-    return errorResponse(404, { code: 404, message: (error as Error).message });
-  }
-  const id = transcriptGenerationId(text);
-  return replayTranscript(text, { headers: id ? { "x-generation-id": id } : {} });
+/** Whether `sim/<scenario>` fails before answering (OpenRouter then tries the next of `models`). */
+function failsBeforeAnswering(scenario: string): boolean {
+  return /^error-/.test(scenario) || scenario === "hang";
 }
 
 /** Sends no headers until the client leaves (or the simulator closes). */

@@ -8,7 +8,6 @@ import { errorResponse } from "./error-bodies.ts";
 import { type Exchange, ExchangeRecorder, type SimRequest } from "./exchange.ts";
 import { ExchangeLog } from "./exchange-log.ts";
 import { API_PREFIX, type RouteHandler, routeRequest } from "./routes.ts";
-import { TRANSCRIPTS_DIR } from "./sse.ts";
 
 /** Options of {@link startOpenRouterSimulator}. */
 export interface SimulatorOptions {
@@ -28,8 +27,11 @@ export interface SimulatorOptions {
    * @default {67108864} (64 MiB)
    */
   maxRecordedBytes?: number;
-  /** Where `sim/transcript/<name>` reads `<name>.sse`. @default {tests/fixtures/openrouter/} */
-  transcripts?: URL;
+  /**
+   * The wire fixtures that `sim/error-*`, `sim/transcript/<name>` and the other fixture-backed
+   * scenarios send. @default {tests/fixtures/openrouter/}
+   */
+  fixtures?: URL;
 }
 
 /** A running simulator. */
@@ -155,7 +157,7 @@ class Simulator implements OpenRouterSimulator {
         apiKey: this.#options.apiKey,
         routes: this.#routes,
         closing: this.#closing.signal,
-        transcripts: this.#options.transcripts ?? TRANSCRIPTS_DIR,
+        fixtures: this.#options.fixtures,
       })
     );
     try {

@@ -1,14 +1,14 @@
 /**
  * Streamed answers (`stream: true`) by scenario: the normal stream, and the stream-only
- * variants that reshape it (usage on a choice, mid-stream errors, drops, CRLF framing, a line
- * that is not JSON, byte-sized writes, silence, endless keep-alives, and `sim/stream-long`'s N
- * one-word chunks, encoded lazily so that hundreds of such streams can run at once cheaply).
+ * variants that need timing or a socket, or depend on the request (slow writes, a broken
+ * connection, silence, endless keep-alives, byte-sized writes, and `sim/stream-long`'s N one-word
+ * chunks, encoded lazily so that hundreds of such streams can run at once cheaply). Stream quirks
+ * that are fixed bytes are replayed from the wire fixtures instead (`fixture-scenarios.ts`).
  *
  * @module
  */
 import type { CompletionPlan } from "./completion.ts";
-import { CHOICE_ERROR } from "./error-bodies.ts";
-import { encodeFrames, eventStreamResponse, type SseFrame, sseResponse } from "./sse.ts";
+import { encodeFrames, eventStreamResponse, sseResponse } from "./sse.ts";
 import { choice, chunkFrame, contentFrames, KEEP_ALIVE, streamFrames } from "./completion-wire.ts";
 
 const encoder = new TextEncoder();
@@ -26,7 +26,7 @@ export interface StreamRequest {
  *
  * @example
  * ```ts
- * streamAnswer({ scenario: "stream-crlf", plan, longChunks: 0 }).headers.get("content-type");
+ * streamAnswer({ scenario: "stream-bytes", plan, longChunks: 0 }).headers.get("content-type");
  * // "text/event-stream"
  * ```
  */
@@ -38,27 +38,6 @@ export function streamAnswer({ scenario, plan, longChunks }: StreamRequest): Res
   switch (scenario) {
     case "slow":
       return sseResponse(streamFrames(plan), { headers, delayMs: 50, firstDelayMs: 50 });
-    case "stream-usage-on-choice":
-      return sseResponse(streamFrames(plan, { usageOnChoice: true }), { headers });
-    case "stream-error-numeric":
-    case "stream-error-string": {
-      const code = scenario === "stream-error-numeric" ? 502 : "server_error";
-      // "Then the stream ends": no [DONE] after an in-band error.
-      return sseResponse([...partial(3), errorEvent(plan, code)], { headers });
-    }
-    case "stream-finish-error": {
-      const failed = chunkFrame(plan, [choice({ content: "" }, "error")]);
-      return sseResponse([...partial(3), failed, { done: true }], { headers });
-    }
-    case "choice-error": {
-      const failed = chunkFrame(plan, [{
-        ...choice({ content: "" }, "error"),
-        error: CHOICE_ERROR,
-      }]);
-      return sseResponse([...partial(2), failed, { done: true }], { headers });
-    }
-    case "stream-disconnect":
-      return sseResponse(partial(4), { headers, end: "drop" });
     case "stream-abort":
       return sseResponse(partial(4), { headers, end: "abort" });
     case "stream-hang":
@@ -68,44 +47,14 @@ export function streamAnswer({ scenario, plan, longChunks }: StreamRequest): Res
         headers,
         delayMs: 100,
       });
-    case "stream-crlf":
-      return sseResponse(streamFrames(plan), { headers, newline: "\r\n", split: 7 });
-    case "stream-invalid-json": {
-      const frames = streamFrames(plan);
-      frames.splice(3, 0, { raw: "data: {not json\n\n" });
-      return sseResponse(frames, { headers });
-    }
     case "stream-bytes":
-      return sseResponse(streamFrames(plan), {
-        headers,
-        newline: "\r\n",
-        split: "bytes",
-      });
+      return sseResponse(streamFrames(plan), { headers, newline: "\r\n", split: "bytes" });
     case "stream-long":
       return eventStreamResponse({ [Symbol.iterator]: () => longStreamWrites(plan, longChunks) }, {
         headers,
       });
   }
   return sseResponse(streamFrames(plan), { headers });
-}
-
-/** The in-band error event: top-level `error` next to the head fields, `finish_reason: "error"`. */
-function errorEvent(plan: CompletionPlan, code: number | string): SseFrame {
-  return chunkFrame(plan, [{
-    index: 0,
-    delta: { content: "" },
-    finish_reason: "error",
-    native_finish_reason: "error",
-  }], {
-    error: {
-      code,
-      message: "Provider returned error",
-      metadata: {
-        raw: JSON.stringify({ error: { message: "stream reset by peer", type: "server_error" } }),
-        provider_name: plan.model.provider,
-      },
-    },
-  });
 }
 
 function* keepAlivesForever(): Generator<Uint8Array, void, undefined> {
