@@ -81,16 +81,8 @@ function fixtureFor(scenario: string, stream: boolean): FixtureScenario | null {
   return named?.response ? { response: named.response } : null;
 }
 
-/**
- * `<name>.json` as a response: its `status`, `headers`, and `text` (or `JSON.stringify(body)`)
- * as the body, byte for byte.
- *
- * @example
- * ```ts
- * (await responseFixture("error-html-502")).status; // 502
- * ```
- */
-export async function responseFixture(name: string, dir: URL = FIXTURES_DIR): Promise<Response> {
+/** `<name>.json` as a response: its status, headers and `text` (or `JSON.stringify(body)`). */
+async function responseFixture(name: string, dir: URL): Promise<Response> {
   const fixture = JSON.parse(await readFixture(name, ".json", dir));
   const text: string = "text" in fixture ? fixture.text : JSON.stringify(fixture.body);
   // Bytes, not a string: a string body would get a content-type the fixture may not have.
@@ -113,7 +105,7 @@ async function transcriptResponse(
     if (error instanceof FixtureNotFoundError) return {};
     throw error;
   });
-  const id = transcriptGenerationId(text);
+  const id = /"id":"(gen-[^"]+)"/.exec(text)?.[1];
   return replayTranscript(text, {
     status: sidecar.status,
     headers: { ...(id ? { "x-generation-id": id } : {}), ...sidecar.headers },
@@ -154,16 +146,4 @@ async function readFixture(name: string, extension: string, dir: URL): Promise<s
       `Cannot load fixture "${name}": ${file.pathname} does not exist`,
     );
   }
-}
-
-/**
- * The generation id a transcript's chunks carry (the first `"id":"gen-…"`), or `null`.
- *
- * @example
- * ```ts
- * transcriptGenerationId('data: {"id":"gen-1-abc","choices":[]}\n\n'); // "gen-1-abc"
- * ```
- */
-export function transcriptGenerationId(text: string): string | null {
-  return /"id":"(gen-[^"]+)"/.exec(text)?.[1] ?? null;
 }
