@@ -91,7 +91,7 @@ Deno.test("streamCompletion returns the upstream bytes unchanged, with SSE heade
 
 Deno.test("the time to first token is taken at the first token, not the first byte, and is NULL when none came", async () => {
   await using h = await openServiceHarness();
-  const { model } = await routeTranscript(h, "keepalive-heavy", { split: byEvent, delayMs: 40 });
+  const { model } = await routeTranscript(h, "keepalive-heavy", { delayMs: 40 }); // one event per write
   const response = await h.service.streamCompletion({ model, messages });
   await readAll(response);
   const row = await onlyRow(h);
@@ -268,17 +268,3 @@ Deno.test("a 10,000-chunk stream is routine", async () => {
   assert.equal(words.length, 10_000);
   assert.equal(words[9_999], "w9999");
 });
-
-/** Cuts bytes after each event's blank line, one event per write. */
-function byEvent(bytes: Uint8Array): Uint8Array[] {
-  const pieces: Uint8Array[] = [];
-  let start = 0;
-  for (let i = 1; i < bytes.length; i++) {
-    if (bytes[i] === 10 && bytes[i - 1] === 10) {
-      pieces.push(bytes.subarray(start, i + 1));
-      start = i + 1;
-    }
-  }
-  if (start < bytes.length) pieces.push(bytes.subarray(start));
-  return pieces;
-}

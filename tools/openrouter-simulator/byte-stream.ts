@@ -17,6 +17,9 @@
  */
 export type StreamEnd = "done" | "drop" | "abort" | "hang";
 
+/** How bytes are cut into network writes: kept whole, one byte each, or at most this many. */
+export type Split = "none" | "bytes" | number;
+
 /** Options of {@link pacedBody}. */
 export interface PacedBodyOptions {
   /** Pause before each write after the first, in milliseconds. @default {0} */
@@ -118,8 +121,7 @@ export function pacedBody(
 }
 
 /**
- * Cuts bytes into network writes: `"none"` keeps them whole, `"bytes"` makes one write per
- * byte, a number is the largest write, and a function decides.
+ * Cuts bytes into network writes as {@link Split} says.
  *
  * @example
  * ```ts
@@ -128,9 +130,8 @@ export function pacedBody(
  */
 export function cutBytes(
   bytes: Uint8Array,
-  split: "none" | "bytes" | number | ((encoded: Uint8Array) => Uint8Array[]),
+  split: Split,
 ): Uint8Array[] {
-  if (typeof split === "function") return split(bytes);
   if (bytes.length === 0) return [];
   if (typeof split === "number" && !(split >= 1)) {
     throw new RangeError(`Cannot split a stream into writes of ${split} bytes: use 1 or more`);

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { StreamEnd } from "./byte-stream.ts";
+import type { Split, StreamEnd } from "./byte-stream.ts";
 import { errorResponse } from "./error-bodies.ts";
-import { replayTranscript, type Split } from "./sse.ts";
+import { replayTranscript } from "./sse.ts";
 
 /** Where the fixtures live: `tests/fixtures/openrouter/` of this repository. */
 export const FIXTURES_DIR: URL = new URL("../../tests/fixtures/openrouter/", import.meta.url);

@@ -4,24 +4,19 @@
  *
  * @module
  */
-import { cutBytes, pacedBody, type StreamEnd } from "./byte-stream.ts";
+import { cutBytes, pacedBody, type Split, type StreamEnd } from "./byte-stream.ts";
 
 /**
  * One piece of an event stream.
  *
  * - `{ comment }`: a comment line such as `: OPENROUTER PROCESSING`, then a blank line.
  * - `{ data }`: `data: <JSON.stringify(data)>`, then a blank line.
- * - `{ raw }`: exactly this text (a malformed line, odd framing, a partial event).
  * - `{ done: true }`: `data: [DONE]`, then a blank line.
  */
 export type SseFrame =
   | { comment: string }
   | { data: unknown }
-  | { raw: string }
   | { done: true };
-
-/** How bytes are cut into network writes. */
-export type Split = "none" | "bytes" | number | ((encoded: Uint8Array) => Uint8Array[]);
 
 /** Options of {@link sseResponse} and {@link replayTranscript}. */
 export interface StreamOptions {
@@ -32,7 +27,7 @@ export interface StreamOptions {
   /**
    * How the whole encoded stream is cut into writes: `"none"` (for {@link sseResponse}, one write
    * per frame; for {@link replayTranscript}, the text in one write), `"bytes"` (one byte per
-   * write), a number (the largest write, cuts land anywhere), or a function of the bytes.
+   * write), or a number (the largest write, cuts land anywhere).
    * @default {"none"} for sseResponse, one write per event for replayTranscript
    */
   split?: Split;
@@ -67,7 +62,6 @@ export function encodeFrames(frames: readonly SseFrame[], newline: "\n" | "\r\n"
 }
 
 function encodeFrame(frame: SseFrame, newline: string): string {
-  if ("raw" in frame) return frame.raw;
   if ("comment" in frame) return `: ${frame.comment}${newline}${newline}`;
   if ("done" in frame) return `data: [DONE]${newline}${newline}`;
   return `data: ${JSON.stringify(frame.data)}${newline}${newline}`;
