@@ -101,6 +101,16 @@ Deno.test("each batch is registered with waitUntil when its first call is record
   assert.equal(written.length, 2, "the registered promise settles only after the write");
 });
 
+Deno.test("calls recorded in one gathering window reach the database in one write", async () => {
+  const writes: number[] = [];
+  const { calls } = pipeline({}, {
+    sink: { write: (rows) => Promise.resolve(void writes.push(rows.length)) },
+  });
+  for (let i = 0; i < 20; i++) calls.record(start(), completed());
+  await calls.flush();
+  assert.deepEqual(writes, [20], "one insert for the window, not one for each of its first rows");
+});
+
 Deno.test("a full batch is written at once, without waiting out the gathering delay", async () => {
   const { calls, written, registered } = pipeline({ batchDelayMs: 60_000, maxBatchRows: 3 });
   for (let i = 0; i < 3; i++) calls.record(start(), completed());

@@ -67,6 +67,8 @@ export class LogPipeline {
   #open: Batch | null = null;
   /** Calls recorded and not yet handed to the writer or the fallback, oldest first. */
   #pending = new Set<Pending>();
+  /** Rows prepared this turn, handed to the writer together at its end. */
+  #prepared: QueuedRow[] = [];
   #unfinished = new Set<Promise<void>>();
   #stopped: string | null = null;
 
@@ -77,7 +79,7 @@ export class LogPipeline {
 
   /** Rows held in memory: calls not yet prepared, and rows the writer holds. */
   get held(): number {
-    return this.#pending.size + this.#writer.held;
+    return this.#pending.size + this.#prepared.length + this.#writer.held;
   }
 
   /**
@@ -152,11 +154,17 @@ export class LogPipeline {
     await Promise.all(prepared);
   }
 
+  /**
+   * Hands a prepared row on. Rows prepared in the same turn go to the writer together, so a
+   * batch is one write rather than a write for each of its first rows.
+   */
   #hand(pending: Pending, row: LLMCallLogRow): void {
     pending.handedOver = true;
     this.#pending.delete(pending);
-    const item: QueuedRow = { row, settled: pending.settled };
-    this.#writer.enqueue([item]);
+    this.#prepared.push({ row, settled: pending.settled });
+    if (this.#prepared.length === 1) {
+      queueMicrotask(() => this.#writer.enqueue(this.#prepared.splice(0)));
+    }
   }
 
   /** Prints one row to make room: a prepared row first, else the oldest call. */
