@@ -1,15 +1,20 @@
-// An Edge Function handler as a user would write it, in one of three modes, for the end-to-end
+// An Edge Function handler as a user would write it, in one of four modes, for the end-to-end
 // benchmark: `raw` relays a plain `fetch` of OpenRouter (no logging; a stream's body is handed to
 // Deno.serve as is, so its bytes never enter JavaScript), `js` relays the same stream through a
-// JavaScript pass-through (the floor of any logger that sees the bytes), `service` calls
-// `llmService` with the default Supabase sink posting each row over HTTP. It prints its URL, then
+// JavaScript pass-through (the floor of any logger that sees the bytes), `logged` is the JS relay
+// that also keeps a row of each call (the request and the response or streamed text) and posts the
+// rows to the Data API every 100 ms in one request (the floor of any logger that stores whole
+// calls: no validation, cost, sanitising, retry or fallback), `service` calls `llmService` with
+// the default Supabase sink posting each row over HTTP. It prints its URL, then
 // serves `POST /chat` (JSON in, the completion JSON out), `POST /stream` (the SSE stream relayed)
 // and `GET /peak-rss` (this process's peak resident memory, from /proc).
-// Arguments: raw|js|service <openrouter url> <supabase url>
+// Arguments: raw|js|logged|service <openrouter url> <supabase url>
 import { benchService, rawFetch } from "../subjects.ts";
 
 const [mode, openrouter, supabase] = Deno.args;
-if (!["raw", "js", "service"].includes(mode)) throw new TypeError(`Unknown mode "${mode}"`);
+if (!["raw", "js", "logged", "service"].includes(mode)) {
+  throw new TypeError(`Unknown mode "${mode}"`);
+}
 
 const service = benchService(openrouter, supabase);
 const raw = rawFetch(openrouter);
@@ -19,32 +24,92 @@ async function chat(body: Record<string, unknown>): Promise<Response> {
   if (mode === "service") {
     return Response.json(await service.chatCompletion(body as never, { edgeFunction: "bench" }));
   }
+  const started = Date.now();
   const upstream = await raw({ ...body, usage });
-  return Response.json(await upstream.json(), { status: upstream.status });
+  const completion = await upstream.json();
+  if (mode === "logged") keep(body, started, upstream.status, { response_body: completion });
+  return Response.json(completion, { status: upstream.status });
 }
 
 async function stream(body: Record<string, unknown>): Promise<Response> {
   if (mode === "service") {
     return await service.streamCompletion(body as never, { edgeFunction: "bench" });
   }
+  const started = Date.now();
   const upstream = await raw({ ...body, stream: true, usage });
-  return new Response(mode === "js" ? passThrough(upstream.body!) : upstream.body, {
+  let relayed: ReadableStream<Uint8Array> = upstream.body!;
+  if (mode === "logged") {
+    const decoder = new TextDecoder();
+    let text = "";
+    relayed = passThrough(
+      relayed,
+      (chunk) => text += decoder.decode(chunk, { stream: true }),
+      () => keep(body, started, upstream.status, { completion_text: text }),
+    );
+  } else if (mode === "js") {
+    relayed = passThrough(relayed);
+  }
+  return new Response(relayed, {
     status: upstream.status,
     headers: { "content-type": "text/event-stream" },
   });
 }
 
-/** Hands on each chunk as it is read, nothing else. */
-function passThrough(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+/** Hands on each chunk as it is read, showing it to `seen`; `ended` runs at the end. */
+function passThrough(
+  body: ReadableStream<Uint8Array>,
+  seen?: (chunk: Uint8Array) => void,
+  ended?: () => void,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream({
     async pull(controller) {
       const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
+      if (done) {
+        controller.close();
+        ended?.();
+      } else {
+        seen?.(value);
+        controller.enqueue(value);
+      }
     },
     cancel: (reason) => reader.cancel(reason),
   });
+}
+
+/** The `logged` mode's rows not yet posted. */
+let rows: Record<string, unknown>[] = [];
+
+/** Keeps a row of the call, posted with the others of the next 100 ms. */
+function keep(
+  request: Record<string, unknown>,
+  started: number,
+  status: number,
+  output: Record<string, unknown>,
+): void {
+  if (rows.length === 0) setTimeout(post, 100);
+  const { messages, ...params } = request;
+  rows.push({
+    id: crypto.randomUUID(),
+    created_at: new Date(started).toISOString(),
+    model: request.model,
+    request_messages: messages,
+    request_params: params,
+    http_status: status,
+    response_time_ms: Date.now() - started,
+    ...output,
+  });
+}
+
+async function post(): Promise<void> {
+  const batch = rows;
+  rows = [];
+  const response = await fetch(`${supabase}/rest/v1/llm_call_logs`, {
+    method: "POST",
+    headers: { "content-type": "application/json", prefer: "return=minimal" },
+    body: JSON.stringify(batch),
+  });
+  await response.body?.cancel();
 }
 
 /** VmHWM of /proc/self/status: the most memory this process has held. */
