@@ -39,13 +39,11 @@ async function stream(body: Record<string, unknown>): Promise<Response> {
   const upstream = await raw({ ...body, stream: true, usage });
   let relayed: ReadableStream<Uint8Array> = upstream.body!;
   if (mode === "logged") {
-    const decoder = new TextDecoder();
-    let text = "";
-    relayed = passThrough(
-      relayed,
-      (chunk) => text += decoder.decode(chunk, { stream: true }),
-      () => keep(body, started, upstream.status, { completion_text: text }),
-    );
+    const chunks: Uint8Array[] = [];
+    relayed = passThrough(relayed, (chunk) => chunks.push(chunk), () => {
+      const text = new TextDecoder().decode(concat(chunks));
+      keep(body, started, upstream.status, { completion_text: text });
+    });
   } else if (mode === "js") {
     relayed = passThrough(relayed);
   }
@@ -75,6 +73,13 @@ function passThrough(
     },
     cancel: (reason) => reader.cancel(reason),
   });
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(chunks.reduce((length, chunk) => length + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) bytes.set(chunk, (at += chunk.length) - chunk.length);
+  return bytes;
 }
 
 /** The `logged` mode's rows not yet posted. */
