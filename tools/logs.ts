@@ -17,7 +17,7 @@ import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { devStatePath, liveDevState } from "./dev/dev-state.ts";
 import { hasLocalDatabase } from "./dev/local-database.ts";
-import { readEnvironment } from "./environment.ts";
+import { parseFlags, readEnvironment } from "./environment.ts";
 import { formatLogReport, runLogQueries, type SqlClient } from "./log-report.ts";
 
 export {
@@ -54,31 +54,18 @@ export interface LogsArgs {
  * ```
  */
 export function parseLogsArgs(args: readonly string[]): LogsArgs {
-  const parsed: LogsArgs = { limit: 20, since: "24 hours", json: false, help: false };
-  for (let i = 0; i < args.length; i++) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]);
-    const name = match?.[1] ?? args[i];
-    if (name === "json" || name === "help" || args[i] === "-h") {
-      parsed[name === "json" ? "json" : "help"] = true;
-      continue;
-    }
-    if (!match || !["limit", "since", "data-dir"].includes(name)) {
-      throw new TypeError(`Unknown argument: "${args[i]}"\n\n${LOGS_USAGE}`);
-    }
-    const value = match[2] ?? args[++i];
-    if (value === undefined) throw new TypeError(`Missing value for --${name}`);
-    if (name === "limit") {
-      parsed.limit = Number(value);
-      if (!Number.isInteger(parsed.limit) || parsed.limit < 1) {
-        throw new RangeError(`Invalid --limit: "${value}" (expected a positive integer)`);
-      }
-    } else if (name === "since") {
-      parsed.since = value;
-    } else {
-      parsed.dataDir = value;
-    }
+  const flags = parseFlags(args, ["limit", "since", "data-dir"], ["json"], LOGS_USAGE);
+  const limit = Number(flags.limit ?? 20);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(`Invalid --limit: "${flags.limit}" (expected a positive integer)`);
   }
-  return parsed;
+  return {
+    limit,
+    since: flags.since ?? "24 hours",
+    json: "json" in flags,
+    help: "help" in flags,
+    ...(flags["data-dir"] ? { dataDir: flags["data-dir"] } : {}),
+  };
 }
 
 /** An open database to report on. */

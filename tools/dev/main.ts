@@ -12,7 +12,7 @@
  * @module
  */
 import { secretKeyFromEnv } from "../../supabase/functions/_shared/llm/environment.ts";
-import { readEnvironment } from "../environment.ts";
+import { parseFlags, readEnvironment } from "../environment.ts";
 import { type DevOptions, type DevServer, startDev } from "./start-dev.ts";
 
 /** The resolved options, with notes to print about how they were chosen. */
@@ -48,7 +48,7 @@ export function devConfig(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): DevConfig {
-  const flags = parseFlags(args);
+  const flags = parseFlags(args, ["port", "db-port", "data-dir"], [], DEV_USAGE);
   const value = (name: string) => env[name]?.trim() || undefined;
   const notes: string[] = [];
   const options: DevOptions = {
@@ -71,26 +71,6 @@ export function devConfig(
     );
   }
   return { options, notes, help: "help" in flags };
-}
-
-/** `--name value` and `--name=value` pairs; `--help`/`-h` as `help`. */
-function parseFlags(args: readonly string[]): Record<string, string> {
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--help" || arg === "-h") {
-      flags.help = "";
-      continue;
-    }
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match || !["port", "db-port", "data-dir"].includes(match[1])) {
-      throw new TypeError(`Unknown argument: "${arg}"\n\n${DEV_USAGE}`);
-    }
-    const next = match[2] ?? args[++i];
-    if (next === undefined) throw new TypeError(`Missing value for --${match[1]}`);
-    flags[match[1]] = next;
-  }
-  return flags;
 }
 
 function port(raw: string | undefined, fallback: number, name: string): number {
