@@ -20,14 +20,6 @@ import { hasLocalDatabase } from "./dev/local-database.ts";
 import { parseFlags, readEnvironment } from "./environment.ts";
 import { formatLogReport, runLogQueries, type SqlClient } from "./log-report.ts";
 
-export {
-  formatLogReport,
-  type LogQueryOptions,
-  type LogReport,
-  runLogQueries,
-  type SqlClient,
-} from "./log-report.ts";
-
 /** Usage text of `deno task logs`. */
 export const LOGS_USAGE =
   `Usage: deno task logs [--limit 20] [--since "24 hours"] [--json] [--data-dir .local/pglite]
@@ -76,14 +68,6 @@ export interface LogSource extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Options of {@link openLogSource}. */
-export interface LogSourceOptions {
-  /** A Postgres connection string; when set, nothing else is tried. */
-  databaseUrl?: string;
-  /** The local data directory of `deno task dev`. */
-  dataDir: string;
-}
-
 /** Thrown when there is nothing to read yet; the message says what to do. */
 export class NoLogsError extends Error {
   override name = "NoLogsError";
@@ -98,7 +82,12 @@ export class NoLogsError extends Error {
  * const report = await runLogQueries(source.client);
  * ```
  */
-export async function openLogSource(options: LogSourceOptions): Promise<LogSource> {
+export async function openLogSource(options: {
+  /** A Postgres connection string; when set, nothing else is tried. */
+  databaseUrl?: string;
+  /** The local data directory of `deno task dev`. */
+  dataDir: string;
+}): Promise<LogSource> {
   if (options.databaseUrl) return connect(options.databaseUrl, "DATABASE_URL");
   const dev = await liveDevState(devStatePath(options.dataDir));
   if (dev?.starting) throw new NoLogsError("deno task dev is starting: try again in a moment");

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { devConfig } from "../../tools/dev/main.ts";
 import { type DevServer, startDev } from "../../tools/dev/start-dev.ts";
-import { type LogReport, openLogSource, runLogQueries } from "../../tools/logs.ts";
+import { type LogReport, runLogQueries } from "../../tools/log-report.ts";
+import { openLogSource } from "../../tools/logs.ts";
 import { migrationFiles } from "../../tools/supabase-local/migrations.ts";
 
 const hello = (model: string) => ({ model, messages: [{ role: "user", content: "Hello" }] });

@@ -4,14 +4,13 @@ import type { LLMCallLogRow } from "../../supabase/functions/_shared/llm/log-row
 import { logRow } from "../fixtures/log-rows.ts";
 import { openTestDatabase, type TestDatabase } from "../harness/database.ts";
 import { openLocalDatabase } from "../../tools/dev/local-database.ts";
-import { formatDecimal, formatTable } from "../../tools/log-report.ts";
 import {
+  formatDecimal,
   formatLogReport,
-  NoLogsError,
-  openLogSource,
-  parseLogsArgs,
+  formatTable,
   runLogQueries,
-} from "../../tools/logs.ts";
+} from "../../tools/log-report.ts";
+import { NoLogsError, openLogSource, parseLogsArgs } from "../../tools/logs.ts";
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const HOUR = 3_600_000;

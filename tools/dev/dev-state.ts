@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { dirname, join } from "node:path";
 
 /** What a running dev publishes. */
 export interface DevState {
@@ -24,9 +25,7 @@ export interface DevState {
 
 /** Where the state of the dev using `dataDir` is kept: `dev.json` in its parent folder. */
 export function devStatePath(dataDir: string): string {
-  const trimmed = dataDir.replace(/[\\/]+$/, "");
-  const cut = Math.max(trimmed.lastIndexOf("/"), trimmed.lastIndexOf("\\"));
-  return cut >= 0 ? `${trimmed.slice(0, cut)}/dev.json` : "dev.json";
+  return join(dirname(dataDir), "dev.json");
 }
 
 /** Writes the state file. */
@@ -45,9 +44,7 @@ export async function removeDevState(path: string, state: DevState): Promise<voi
 /** The state of a dev that is still running, or `null` (no file, unreadable, or stale). */
 export async function liveDevState(path: string): Promise<DevState | null> {
   const state = await readDevState(path);
-  if (!state) return null;
-  const target = state.dbUrl ?? state.url;
-  return await isListening(target) ? state : null;
+  return state && await isListening(state.dbUrl ?? state.url) ? state : null;
 }
 
 async function readDevState(path: string): Promise<DevState | null> {
@@ -59,16 +56,10 @@ async function readDevState(path: string): Promise<DevState | null> {
   }
 }
 
-/** Whether something accepts TCP connections at the host and port of `url`. */
-export async function isListening(url: string): Promise<boolean> {
-  const { hostname, port, protocol } = new URL(url);
-  const fallback = protocol === "https:" ? 443 : protocol.startsWith("postgres") ? 5432 : 80;
+/** Whether something accepts connections at the loopback port of `url` (dev's, always explicit). */
+async function isListening(url: string): Promise<boolean> {
   try {
-    const conn = await Deno.connect({
-      hostname: hostname.replace(/^\[|\]$/g, ""),
-      port: Number(port) || fallback,
-    });
-    conn.close();
+    (await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(url).port) || 80 })).close();
     return true;
   } catch {
     return false;

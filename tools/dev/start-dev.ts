@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { type OpenRouterSimulator, startOpenRouterSimulator } from "../openrouter-simulator/mod.ts";
 import {
   type DevState,
@@ -96,8 +97,20 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
   const statePath = devStatePath(dataDir);
   const functions = await discoverFunctions(new URL("supabase/functions/", root));
   if (!functions.length) throw new Error("No functions found in supabase/functions/*/index.ts");
-  const running: Running = { workers: new Map() };
-  const close = () => closeAll(running);
+  const workers = new Map<string, FunctionWorker>();
+  let gateway: Gateway | undefined, state: DevState | undefined, local: LocalDatabase | undefined;
+  let wire: WireServer | undefined, sim: OpenRouterSimulator | undefined;
+  // Stopped last to first: the workers, while the gateway and database still take their last
+  // rows; then the gateway (whose proxied streams ended with the workers), the state file, the
+  // simulator, the wire server and the database. A step that fails does not stop the others.
+  const running = new AsyncDisposableStack();
+  running.defer(() => local?.close());
+  running.defer(() => wire?.close());
+  running.defer(() => sim?.close());
+  running.defer(() => state && removeDevState(statePath, state));
+  running.defer(() => gateway?.close());
+  running.defer(() => Promise.all([...workers.values()].map((w) => w.stop())).then(() => {}));
+  const close = () => running.disposeAsync().catch(() => {});
   try {
     if (!options.supabase) {
       const other = await liveDevState(statePath);
@@ -110,9 +123,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
     // The gateway listens first, so a second dev sees this one (through the state file) from
     // before the database opens: two processes must never open one PGlite data directory.
     let rest: ((request: Request) => Promise<Response>) | undefined;
-    const { workers } = running;
     const port = options.port ?? 54321;
-    const gateway = running.gateway = bind("--port", port, () =>
+    gateway = bind("--port", port, () =>
       startGateway({
         port,
         resolveFunction: (name) => {
@@ -126,49 +138,34 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
         devSignIn: options.supabase ? undefined : localSignIn,
       }));
     const logsTo = options.supabase?.url ?? dataDir;
-    const state: DevState = {
+    const starting = {
       pid: Deno.pid,
       url: gateway.url,
       logsTo,
       startedAt: new Date().toISOString(),
-      starting: true,
     };
-    await Deno.mkdir(statePath.replace(/[\\/][^\\/]*$/, ""), { recursive: true });
-    await writeDevState(statePath, state);
-    running.state = { path: statePath, state };
+    await Deno.mkdir(dirname(statePath), { recursive: true });
+    await writeDevState(statePath, state = { ...starting, starting: true });
     if (!options.supabase) {
-      const local = running.local = await openLocalDatabase(dataDir);
+      const db = local = await openLocalDatabase(dataDir);
       const dbPort = options.dbPort ?? 54322;
-      running.wire = bind(
-        "--db-port",
-        dbPort,
-        () => serveWire({ db: local.db, lock: local.lock, port: dbPort }),
-      );
+      wire = bind("--db-port", dbPort, () => serveWire({ db: db.db, lock: db.lock, port: dbPort }));
       rest = createRestHandler(local);
     }
-    if (!options.openRouter) running.sim = await startOpenRouterSimulator();
-    const { local, wire, sim } = running;
+    if (!options.openRouter) sim = await startOpenRouterSimulator();
     const env = workerEnv(options, gateway.url, wire?.url, sim?.url);
     const started = await Promise.allSettled(functions.map(async (fn) => {
-      const worker = await startWorker({
-        function: fn,
-        env,
-        cwd: root,
-        log: options.log,
-      });
-      workers.set(fn.name, worker);
+      workers.set(fn.name, await startWorker({ function: fn, env, cwd: root, log: options.log }));
     }));
     const failed = started.find((r) => r.status === "rejected");
     if (failed) throw failed.reason; // after every start settled, so close() stops them all
-    delete state.starting;
-    if (wire) state.dbUrl = wire.url;
-    await writeDevState(statePath, state);
+    await writeDevState(statePath, state = { ...starting, ...(wire ? { dbUrl: wire.url } : {}) });
     return {
       url: gateway.url,
       ...(wire ? { dbUrl: wire.url } : {}),
       functions: functions.map((f) => ({
         name: f.name,
-        url: `${gateway.url}/functions/v1/${f.name}`,
+        url: `${gateway!.url}/functions/v1/${f.name}`,
       })),
       ...(sim ? { simulatorUrl: sim.url } : {}),
       logsTo,
@@ -191,40 +188,6 @@ function bind<T>(option: string, port: number, listen: () => T): T {
     throw new Deno.errors.AddrInUse(
       `Port ${port} is in use: stop what listens there, or choose another with ${option}`,
     );
-  }
-}
-
-/** What is running, so far. */
-interface Running {
-  local?: LocalDatabase;
-  wire?: WireServer;
-  sim?: OpenRouterSimulator;
-  gateway?: Gateway;
-  workers: Map<string, FunctionWorker>;
-  state?: { path: string; state: DevState };
-}
-
-/**
- * Stops in dependency order: workers first, while the gateway and database still take their
- * last rows; then the gateway (whose proxied streams ended with the workers), the state file,
- * the simulator, the wire server and the database.
- */
-async function closeAll(running: Running): Promise<void> {
-  const { workers, gateway, state, sim, wire, local } = running;
-  const steps = [
-    () => Promise.all([...workers.values()].map((w) => w.stop())),
-    () => gateway?.close(),
-    () => state && removeDevState(state.path, state.state),
-    () => sim?.close(),
-    () => wire?.close(),
-    () => local?.close(),
-  ];
-  Object.assign(running, { workers: new Map(), gateway: undefined, state: undefined });
-  Object.assign(running, { sim: undefined, wire: undefined, local: undefined });
-  for (const step of steps) {
-    try {
-      await step();
-    } catch { /* keep closing the rest */ }
   }
 }
 
