@@ -29,8 +29,6 @@ export interface LocalTokenOptions {
   secret?: string;
   /** Seconds of validity; negative for an already expired token (tests). @default {3600} */
   expiresIn?: number;
-  /** @default {Date.now() / 1000} */
-  now?: number;
 }
 
 /**
@@ -48,7 +46,7 @@ export async function signLocalToken(
   account: SampleAccount,
   options: LocalTokenOptions = {},
 ): Promise<string> {
-  const now = Math.floor(options.now ?? Date.now() / 1000);
+  const now = Math.floor(Date.now() / 1000);
   const claims = {
     aud: "authenticated",
     sub: account.id,

@@ -58,8 +58,8 @@ export async function discoverFunctions(dir: URL): Promise<FunctionEntry[]> {
     if (!folder.isDirectory || /^[_.]/.test(folder.name)) continue;
     const base = new URL(`${folder.name}/`, dir);
     const entry = new URL("index.ts", base);
-    if (!await isFile(entry)) continue;
-    const config = await firstFile([new URL("deno.json", base), new URL("deno.jsonc", base)]);
+    if (!isFile(entry)) continue;
+    const config = [new URL("deno.json", base), new URL("deno.jsonc", base)].find(isFile);
     found.push({ name: folder.name, entry, ...(config ? { config } : {}) });
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
@@ -80,13 +80,14 @@ export async function startWorker(options: WorkerOptions): Promise<FunctionWorke
   const { name, entry, config } = options.function;
   const log = options.log ?? console.log;
   const port = freePort();
-  const args = [
-    "run",
-    "--allow-all",
-    ...(config ? ["--config", decodeURIComponent(config.pathname)] : []),
-  ];
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...args, decodeURIComponent(ENTRY.pathname), entry.href],
+    args: [
+      "run",
+      "--allow-all",
+      ...(config ? ["--config", decodeURIComponent(config.pathname)] : []),
+      decodeURIComponent(ENTRY.pathname),
+      entry.href,
+    ],
     cwd: options.cwd,
     clearEnv: true,
     env: { ...options.env, DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}` },
@@ -111,7 +112,7 @@ export async function startWorker(options: WorkerOptions): Promise<FunctionWorke
     await output;
   };
   try {
-    await waitForPort(port, exited, START_TIMEOUT_MS, name);
+    await waitForPort(port, exited, name);
   } catch (error) {
     await stop();
     throw error;
@@ -137,18 +138,12 @@ async function terminate(child: Deno.ChildProcess, exited: Promise<unknown>): Pr
   }
 }
 
-async function waitForPort(
-  port: number,
-  exited: Promise<Deno.CommandStatus>,
-  timeoutMs: number,
-  name: string,
-): Promise<void> {
-  const ended: { status?: Deno.CommandStatus } = {};
-  exited.then((status) => ended.status = status);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (ended.status) {
-      throw new Error(`Function "${name}" exited with code ${ended.status.code} before listening`);
+async function waitForPort(port: number, exited: Promise<Deno.CommandStatus>, name: string) {
+  let code: number | undefined;
+  exited.then((status) => code = status.code);
+  for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline;) {
+    if (code !== undefined) {
+      throw new Error(`Function "${name}" exited with code ${code} before listening`);
     }
     try {
       (await Deno.connect({ hostname: "127.0.0.1", port })).close();
@@ -157,7 +152,9 @@ async function waitForPort(
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  throw new Error(`Function "${name}" did not listen on port ${port} within ${timeoutMs} ms`);
+  throw new Error(
+    `Function "${name}" did not listen on port ${port} within ${START_TIMEOUT_MS} ms`,
+  );
 }
 
 /** Calls `onLine` for each line of `stream`, decoded as UTF-8. */
@@ -192,17 +189,12 @@ function freePort(): number {
   return port;
 }
 
-async function isFile(url: URL): Promise<boolean> {
+function isFile(url: URL): boolean {
   try {
-    return (await Deno.stat(url)).isFile;
+    return Deno.statSync(url).isFile;
   } catch {
     return false;
   }
-}
-
-async function firstFile(urls: URL[]): Promise<URL | undefined> {
-  for (const url of urls) if (await isFile(url)) return url;
-  return undefined;
 }
 
 /** The worker process: runs the function at `entry` until dev closes our stdin or signals. */

@@ -90,21 +90,21 @@ async function respond(
   body: unknown,
 ): Promise<Response> {
   const fn = /^\/rest\/v1\/rpc\/([a-z_][a-z0-9_]*)$/.exec(url.pathname)?.[1];
-  if (request.method === "POST" && fn) return await callFunction(db, options, request, fn, body);
   const table = /^\/rest\/v1\/([a-z_][a-z0-9_]*)$/.exec(url.pathname)?.[1];
-  if (request.method !== "POST" || !table) {
+  if (request.method !== "POST" || !(fn || table)) {
     return error(404, "PGRST000", "Not supported by the stand-in");
   }
   const bearer = request.headers.get("authorization")?.replace(/^Bearer /, "");
   if (request.headers.get("apikey") !== options.serviceKey || bearer !== options.serviceKey) {
     return error(401, "PGRST301", "JWSError JWSInvalidSignature");
   }
+  if (fn) return await callFunction(db, fn, body);
   const rows = Array.isArray(body) ? body : [body];
   const columns = url.searchParams.get("columns")?.split(",").map((c) => c.replace(/^"|"$/g, "")) ??
     Object.keys(rows[0] ?? {});
   try {
     await db.asServiceRole(async (tx) => {
-      const types = await columnTypes(tx, table);
+      const types = await columnTypes(tx, table!); // a table when not a function, checked above
       if (!types.size) {
         throw Object.assign(new Error(`relation "public.${table}" does not exist`), {
           code: "42P01",
@@ -139,17 +139,7 @@ async function respond(
  * rows (`json_agg`, so timestamps and numbers look as PostgREST prints them), any other with its
  * value. An unknown function or argument is a 404 `PGRST202`.
  */
-async function callFunction(
-  db: ServiceRoleDatabase,
-  options: PostgrestStandInOptions,
-  request: Request,
-  fn: string,
-  body: unknown,
-): Promise<Response> {
-  const bearer = request.headers.get("authorization")?.replace(/^Bearer /, "");
-  if (request.headers.get("apikey") !== options.serviceKey || bearer !== options.serviceKey) {
-    return error(401, "PGRST301", "JWSError JWSInvalidSignature");
-  }
+async function callFunction(db: ServiceRoleDatabase, fn: string, body: unknown): Promise<Response> {
   const args = body !== null && typeof body === "object" && !Array.isArray(body)
     ? body as Record<string, unknown>
     : {};
