@@ -16,7 +16,6 @@
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { devStatePath, liveDevState } from "./dev/dev-state.ts";
-import { hasLocalDatabase } from "./dev/local-database.ts";
 import { parseFlags, readEnvironment } from "./environment.ts";
 import { formatLogReport, runLogQueries, type SqlClient } from "./log-report.ts";
 
@@ -97,37 +96,32 @@ export async function openLogSource(options: {
       `deno task dev is logging to ${dev.logsTo}: set DATABASE_URL to that project's connection string`,
     );
   }
-  if (!await hasLocalDatabase(options.dataDir)) {
+  if (!await Deno.stat(`${options.dataDir}/PG_VERSION`).then((s) => s.isFile, () => false)) {
     throw new NoLogsError(`No local logs yet (${options.dataDir}): run deno task dev`);
   }
   const db = await PGlite.create({ dataDir: options.dataDir });
-  const close = () => db.close();
-  return {
-    client: {
-      query: async (sql, params) =>
-        (await db.query<Record<string, unknown>>(sql, params as unknown[])).rows,
-    },
-    description: `${options.dataDir} (PGlite, opened directly)`,
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  return source(
+    async (sql, params) => (await db.query<Record<string, unknown>>(sql, params as unknown[])).rows,
+    `${options.dataDir} (PGlite, opened directly)`,
+    () => db.close(),
+  );
 }
 
 function connect(url: string, via: string): LogSource {
   // prepare: false suits transaction poolers (Supavisor) and the dev database's shared session.
   const sql = postgres(url, { max: 1, prepare: false, onnotice: () => {}, connect_timeout: 10 });
-  const close = () => sql.end({ timeout: 5 });
-  return {
-    client: {
-      query: async (
-        text,
-        params,
-      ) => [...await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[])],
-    },
-    description: `${redact(url)} (${via})`,
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  return source(
+    async (
+      text,
+      params,
+    ) => [...await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[])],
+    `${redact(url)} (${via})`,
+    () => sql.end({ timeout: 5 }),
+  );
+}
+
+function source(query: SqlClient["query"], description: string, close: () => Promise<void>) {
+  return { client: { query }, description, close, [Symbol.asyncDispose]: close };
 }
 
 /** The URL without its password. */
@@ -141,13 +135,10 @@ function redact(url: string): string {
   }
 }
 
-async function main(): Promise<number> {
+async function main(): Promise<void> {
   const root = new URL("../", import.meta.url);
   const args = parseLogsArgs(Deno.args);
-  if (args.help) {
-    console.log(LOGS_USAGE);
-    return 0;
-  }
+  if (args.help) return console.log(LOGS_USAGE);
   const env = await readEnvironment(root);
   const dataDir = args.dataDir ?? decodeURIComponent(new URL(".local/pglite", root).pathname);
   await using source = await openLogSource({ databaseUrl: env.DATABASE_URL, dataDir });
@@ -158,12 +149,12 @@ async function main(): Promise<number> {
     console.log(`Logs from ${source.description}\n`);
     console.log(formatLogReport(report));
   }
-  return 0;
 }
 
 if (import.meta.main) {
   try {
-    Deno.exit(await main());
+    await main();
+    Deno.exit(0);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(error instanceof NoLogsError ? message : `deno task logs: ${message}`);

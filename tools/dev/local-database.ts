@@ -19,8 +19,6 @@ import {
 export interface LocalDatabase {
   readonly db: PGlite;
   readonly lock: SessionLock;
-  /** The data directory. */
-  readonly dataDir: string;
   /** Migrations applied by this open, by file name (empty when all were applied before). */
   readonly applied: readonly string[];
   /** Closes PGlite; its data stays on disk. */
@@ -69,7 +67,6 @@ export async function openLocalDatabase(
   return {
     db,
     lock,
-    dataDir,
     applied,
     close: () => {
       clearInterval(fold);
@@ -91,7 +88,8 @@ async function migrate(db: PGlite): Promise<string[]> {
   );
   const applied: string[] = [];
   for (const file of await migrationFiles()) {
-    const { version, name } = parseMigrationName(file.name);
+    const [, version, name] = /^(\d+)_(.+)\.sql$/.exec(file.name) ?? [];
+    if (!version) throw new TypeError(`Invalid migration file name: "${file.name}"`);
     if (done.has(version)) continue;
     await db.transaction(async (tx) => {
       await tx.exec(file.sql);
@@ -103,30 +101,6 @@ async function migrate(db: PGlite): Promise<string[]> {
     applied.push(file.name);
   }
   return applied;
-}
-
-/**
- * Splits `20261126120000_llm_call_logs.sql` into its version (the timestamp) and name.
- *
- * @example
- * ```ts
- * parseMigrationName("20261126120000_llm_call_logs.sql");
- * // { version: "20261126120000", name: "llm_call_logs" }
- * ```
- */
-export function parseMigrationName(file: string): { version: string; name: string } {
-  const match = /^(\d+)_(.+)\.sql$/.exec(file);
-  if (!match) throw new TypeError(`Invalid migration file name: "${file}"`);
-  return { version: match[1], name: match[2] };
-}
-
-/** Whether `dataDir` holds a PGlite (Postgres) data directory. */
-export async function hasLocalDatabase(dataDir: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(`${dataDir}/PG_VERSION`)).isFile;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -191,14 +165,9 @@ export class SessionLock {
 
   /** Resolves once every earlier holder has released, with the function that releases it. */
   acquire(): Promise<Release> {
-    let done!: () => void;
-    const released = new Promise<void>((resolve) => done = resolve);
-    const turn = this.#tail.then((): Release => {
-      let held = true;
-      return () => {
-        if (held) (held = false, done());
-      };
-    });
+    let release!: Release; // resolving twice does nothing, so releasing twice does nothing
+    const released = new Promise<void>((resolve) => release = resolve);
+    const turn = this.#tail.then(() => release);
     this.#tail = this.#tail.then(() => released);
     return turn;
   }
