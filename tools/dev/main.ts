@@ -94,12 +94,20 @@ function port(raw: string | undefined, fallback: number, name: string): number {
 export function formatBanner(dev: DevServer, notes: readonly string[] = []): string {
   const width = Math.max(...dev.functions.map((f) => f.name.length));
   const url = (name: string) => dev.functions.find((f) => f.name === name)?.url;
-  const chat = url("chat") ?? dev.functions[0].url;
-  const stream = url("chat-stream");
-  const dashboard = url("llm-dashboard");
-  const hello = `'{"messages":[{"role":"user","content":"Hello"}]}'`;
-  const post = (to: string, body: string, extra = "") =>
-    `  curl${extra} -X POST ${to} \\\n    -H 'content-type: application/json' -d ${body}`;
+  const [stream, dashboard] = [url("chat-stream"), url("llm-dashboard")];
+  const post = (what: string, to: string | undefined, body: string, extra = "") =>
+    to
+      ? [
+        `  # ${what}`,
+        `  curl${extra} -X POST ${to} \\`,
+        `    -H 'content-type: application/json' -d '${body}'`,
+      ]
+      : [];
+  const [chat, hello] = [
+    url("chat") ?? dev.functions[0].url,
+    `{"messages":[{"role":"user","content":"Hello"}]}`,
+  ];
+  const { appliedMigrations: applied, simulatorUrl: sim } = dev;
   return [
     "",
     "deno task dev: the Edge Functions of supabase/functions, served like Supabase does",
@@ -118,12 +126,22 @@ export function formatBanner(dev: DevServer, notes: readonly string[] = []): str
       ]
       : []),
     "Logs (llm_call_logs)",
-    ...logLines(dev),
+    ...(dev.dbUrl
+      ? [
+        `  Local PGlite database in ${dev.logsTo.replace(`${Deno.cwd()}/`, "")}`,
+        `  Postgres: ${dev.dbUrl}  (psql, deno task logs)`,
+        applied.length ? `  Applied ${applied.length} migration(s):` : "  Migrations: up to date",
+        ...applied.map((name) => `    ${name}`),
+      ]
+      : [
+        `  Supabase project ${dev.logsTo}`,
+        "  Read them with: DATABASE_URL=<the project's connection string> deno task logs",
+      ]),
     "",
     "OpenRouter",
-    ...(dev.simulatorUrl
+    ...(sim
       ? [
-        `  No OPENROUTER_API_KEY: using the local OpenRouter simulator at ${dev.simulatorUrl}`,
+        `  No OPENROUTER_API_KEY: using the local OpenRouter simulator at ${sim}`,
         "  Any model answers plausibly; ask for errors with model sim/error-429 (or sim/error-500,",
         "  sim/error-401, sim/hang, sim/stream-hang, sim/stream-error-numeric, …)",
       ]
@@ -131,38 +149,18 @@ export function formatBanner(dev: DevServer, notes: readonly string[] = []): str
     ...notes.map((note) => `  Note: ${note}`),
     "",
     "Try it",
-    "  # a completion, as JSON",
-    post(chat, hello),
-    ...(stream ? ["  # the same, streamed as Server-Sent Events", post(stream, hello, " -N")] : []),
-    "  # a bad request: 400 invalid_request",
-    post(chat, `'{"messages":[]}'`),
-    ...(dev.simulatorUrl
-      ? [
-        "  # an upstream error: 429 rate_limited, with retry-after",
-        post(chat, `'{"model":"sim/error-429","messages":[{"role":"user","content":"Hi"}]}'`),
-      ]
-      : []),
+    ...post("a completion, as JSON", chat, hello),
+    ...post("the same, streamed as Server-Sent Events", stream, hello, " -N"),
+    ...post("a bad request: 400 invalid_request", chat, `{"messages":[]}`),
+    ...post(
+      "an upstream error: 429 rate_limited, with retry-after",
+      sim && chat,
+      `{"model":"sim/error-429","messages":[{"role":"user","content":"Hi"}]}`,
+    ),
     "",
     `Then read the logs: deno task logs        Stop: Ctrl+C`,
     "",
   ].join("\n");
-}
-
-function logLines(dev: DevServer): string[] {
-  if (!dev.dbUrl) {
-    return [
-      `  Supabase project ${dev.logsTo}`,
-      "  Read them with: DATABASE_URL=<the project's connection string> deno task logs",
-    ];
-  }
-  const cwd = `${Deno.cwd()}/`;
-  const applied = dev.appliedMigrations;
-  return [
-    `  Local PGlite database in ${dev.logsTo.replace(cwd, "")}`,
-    `  Postgres: ${dev.dbUrl}  (psql, deno task logs)`,
-    applied.length ? `  Applied ${applied.length} migration(s):` : "  Migrations: up to date",
-    ...applied.map((name) => `    ${name}`),
-  ];
 }
 
 async function main(): Promise<void> {
