@@ -12,8 +12,8 @@
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
-  /** @default {54321} (the port of Supabase's local API); `0` picks a free one */
-  port?: number;
+  /** `0` picks a free one. */
+  port: number;
   /** The origin (`http://127.0.0.1:PORT`) serving a function, or `null` when it is not running. */
   resolveFunction(name: string): string | null | undefined;
   /** Answers `/rest/v1/…`; absent, those paths are 404. */
@@ -44,11 +44,10 @@ const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "upgrade", 
  * ```
  */
 export function startGateway(options: GatewayOptions): Gateway {
-  const server = Deno.serve({
-    port: options.port ?? 54321,
-    hostname: "127.0.0.1",
-    onListen: () => {},
-  }, (request) => route(request, options));
+  const server = Deno.serve(
+    { port: options.port, hostname: "127.0.0.1", onListen: () => {} },
+    (request) => route(request, options),
+  );
   return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
 }
 

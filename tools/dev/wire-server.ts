@@ -8,11 +8,8 @@
  * extended-protocol exchange (Parse, Bind, Execute, Sync) or an open transaction is never
  * interleaved with another client's or with the PostgREST stand-in's queries. When a client
  * leaves, its transaction is rolled back and its session state discarded (`DISCARD ALL`, as
- * connection poolers do), so the next client starts clean.
- *
- * (`@electric-sql/pglite-socket` does the same job but queues each message on its own, so two
- * clients' Parse and Bind messages interleave and one gets the other's results; and it pins an
- * exact older PGlite as a peer dependency.)
+ * connection poolers do), so the next client starts clean. (Why not `@electric-sql/pglite-socket`:
+ * docs/local-development.md, "Why the database is served by our own code".)
  *
  * @module
  */
@@ -25,14 +22,12 @@ export interface WireServerOptions {
   db: PGlite;
   /** Shared with every other user of `db`. */
   lock: SessionLock;
-  /** @default {54322} (the port of `supabase start`'s database); `0` picks a free one */
-  port?: number;
+  /** `0` picks a free one. */
+  port: number;
 }
 
 /** A running wire-protocol server. */
 export interface WireServer {
-  /** The port it listens on. */
-  readonly port: number;
   /** `postgres://postgres@127.0.0.1:<port>/postgres` */
   readonly url: string;
   /** Stops listening, disconnects every client and waits until their sessions are reset. */
@@ -50,10 +45,7 @@ export interface WireServer {
  * ```
  */
 export function serveWire(options: WireServerOptions): WireServer {
-  const listener = Deno.listen({
-    hostname: "127.0.0.1",
-    port: options.port ?? 54322,
-  });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: options.port });
   const { hostname, port } = listener.addr;
   const connections = new Map<Deno.TcpConn, Promise<void>>();
   const accepting = (async () => {
@@ -64,7 +56,6 @@ export function serveWire(options: WireServerOptions): WireServer {
     }
   })().catch(() => {/* the listener was closed */});
   return {
-    port,
     url: `postgres://postgres@${hostname}:${port}/postgres`,
     async close() {
       listener.close();
@@ -253,8 +244,8 @@ function errorResponse(message: string): Uint8Array {
   return frame("E", new TextEncoder().encode(fields));
 }
 
-/** A `ReadyForQuery` with status `I` (idle), `T` (in a transaction) or `E` (failed one). */
-function readyForQuery(status: "I" | "T" | "E"): Uint8Array {
+/** A `ReadyForQuery` with status `I` (idle) or `T` (in a transaction). */
+function readyForQuery(status: "I" | "T"): Uint8Array {
   return frame("Z", new Uint8Array([code(status)]));
 }
 
