@@ -13,14 +13,6 @@ export interface SqlClient {
   query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
 }
 
-/** Options of {@link runLogQueries}. */
-export interface LogQueryOptions {
-  /** Rows of recent calls. @default {20} */
-  limit?: number;
-  /** The window of the cost and error queries, as a Postgres interval. @default {"24 hours"} */
-  since?: string;
-}
-
 /** A row of the recent calls. */
 export interface RecentCall {
   id: string;
@@ -67,20 +59,16 @@ export interface LogReport {
   error_analysis: ErrorGroup[];
 }
 
-const NUMBERS = new Set([
-  "http_status",
-  "total_tokens",
-  "prompt_tokens",
-  "completion_tokens",
-  "response_time_ms",
-  "avg_response_time_ms",
-  "calls",
-  "failures",
-]);
+/** The columns that are counts (drivers may return `bigint` and `numeric` as strings). */
+const NUMBERS = new Set(
+  ("http_status total_tokens prompt_tokens completion_tokens response_time_ms " +
+    "avg_response_time_ms calls failures").split(" "),
+);
 const TIMES = new Set(["created_at", "last_seen"]);
 
 /**
- * Runs the three queries of `tools/log-queries.ts`, one after the other.
+ * Runs the three queries of `tools/log-queries.ts`, one after the other: the latest `limit`
+ * calls (default 20), cost and errors over `since` (a Postgres interval, default `24 hours`).
  *
  * @example
  * ```ts
@@ -90,7 +78,7 @@ const TIMES = new Set(["created_at", "last_seen"]);
  */
 export async function runLogQueries(
   client: SqlClient,
-  options: LogQueryOptions = {},
+  options: { limit?: number; since?: string } = {},
 ): Promise<LogReport> {
   const limit = options.limit ?? 20;
   const since = options.since ?? "24 hours";
@@ -203,7 +191,10 @@ export interface Column<T> {
 export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
   if (!rows.length) return "(no rows)";
   const cells = rows.map((row) =>
-    columns.map((column) => cut(oneLine(column.value(row)), column.maxWidth ?? Infinity))
+    columns.map(({ value, maxWidth = Infinity }) => {
+      const text = String(value(row) ?? "").replace(/\s+/g, " ").trim();
+      return text.length > maxWidth ? `${text.slice(0, Math.max(0, maxWidth - 1))}…` : text;
+    })
   );
   const widths = columns.map((column, i) =>
     Math.max(column.header.length, ...cells.map((row) => row[i].length))
@@ -238,18 +229,7 @@ export function formatDecimal(value: string | number | null | undefined, minDeci
   return `${match[1] || "0"}.${decimals.padEnd(minDecimals, "0")}`;
 }
 
-/** An ISO timestamp as `YYYY-MM-DD HH:MM:SS` in UTC. */
-export function formatTimestamp(value: string | null | undefined): string {
-  if (!value) return "";
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? value : date.toISOString().slice(0, 19).replace("T", " ");
-}
-
-function oneLine(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return "";
-  return String(value).replace(/\s+/g, " ").trim();
-}
-
-function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, Math.max(0, max - 1))}…` : text;
+/** A normalised (ISO, UTC) timestamp as `YYYY-MM-DD HH:MM:SS`. */
+function formatTimestamp(iso: string): string {
+  return iso.slice(0, 19).replace("T", " ");
 }
