@@ -10,15 +10,7 @@
  */
 import { parseEnv } from "node:util";
 
-/**
- * The merged environment: `.env`, then `supabase/functions/.env` over it, then `env` over both.
- *
- * @example
- * ```ts
- * const env = await readEnvironment();
- * env.OPENROUTER_API_KEY; // from the process environment, else supabase/functions/.env, else .env
- * ```
- */
+/** The merged environment: `.env`, then `supabase/functions/.env` over it, then `env` over both. */
 export async function readEnvironment(
   root: URL = new URL("../", import.meta.url),
   env: Record<string, string> = Deno.env.toObject(),

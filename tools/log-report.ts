@@ -69,12 +69,6 @@ const TIMES = new Set(["created_at", "last_seen"]);
 /**
  * Runs the three queries of `tools/log-queries.ts`, one after the other: the latest `limit`
  * calls (default 20), cost and errors over `since` (a Postgres interval, default `24 hours`).
- *
- * @example
- * ```ts
- * const report = await runLogQueries(db, { limit: 10, since: "1 hour" });
- * console.log(formatLogReport(report));
- * ```
  */
 export async function runLogQueries(
   client: SqlClient,
@@ -142,14 +136,7 @@ const ERROR_COLUMNS: Column<ErrorGroup>[] = [
   { header: "last seen (UTC)", value: (r) => formatTimestamp(r.last_seen) },
 ];
 
-/**
- * The report as three titled text tables.
- *
- * @example
- * ```ts
- * console.log(formatLogReport(await runLogQueries(db)));
- * ```
- */
+/** The report as three titled text tables. */
 export function formatLogReport(report: LogReport): string {
   return [
     `Recent calls (latest ${report.limit})`,

@@ -72,15 +72,7 @@ export class NoLogsError extends Error {
   override name = "NoLogsError";
 }
 
-/**
- * Opens the database the logs are in.
- *
- * @example
- * ```ts
- * await using source = await openLogSource({ dataDir: ".local/pglite" });
- * const report = await runLogQueries(source.client);
- * ```
- */
+/** Opens the database the logs are in. */
 export async function openLogSource(options: {
   /** A Postgres connection string; when set, nothing else is tried. */
   databaseUrl?: string;

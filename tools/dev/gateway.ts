@@ -33,16 +33,7 @@ export interface Gateway {
 const FUNCTION_PATH = /^\/functions\/v1\/([^/?#]+)(\/.*)?$/;
 const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "upgrade", "host"];
 
-/**
- * Starts the gateway.
- *
- * @example
- * ```ts
- * const gateway = startGateway({ port: 0, resolveFunction: (name) => origins.get(name) });
- * await fetch(`${gateway.url}/functions/v1/chat`, { method: "POST", body });
- * await gateway.close();
- * ```
- */
+/** Starts the gateway. */
 export function startGateway(options: GatewayOptions): Gateway {
   const server = Deno.serve(
     { port: options.port, hostname: "127.0.0.1", onListen: () => {} },

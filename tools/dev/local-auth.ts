@@ -31,17 +31,7 @@ export interface LocalTokenOptions {
   expiresIn?: number;
 }
 
-/**
- * Signs an access token for a sample account, shaped like Supabase Auth's.
- *
- * @example
- * ```ts
- * const token = await signLocalToken(SAMPLE_ACCOUNTS.admin);
- * await fetch(`${dev.url}/functions/v1/llm-dashboard/api/me`, {
- *   headers: { authorization: `Bearer ${token}` },
- * });
- * ```
- */
+/** Signs an access token for a sample account, shaped like Supabase Auth's. */
 export async function signLocalToken(
   account: SampleAccount,
   options: LocalTokenOptions = {},
@@ -71,14 +61,7 @@ export async function signLocalToken(
   return `${unsigned}.${base64Url(new Uint8Array(signature))}`;
 }
 
-/**
- * Answers `POST /dev/sign-in?as=user|admin` with a session like Auth's token endpoint gives.
- *
- * @example
- * ```ts
- * startGateway({ resolveFunction, devSignIn: localSignIn });
- * ```
- */
+/** Answers `POST /dev/sign-in?as=user|admin` with a session like Auth's token endpoint gives. */
 export async function localSignIn(request: Request): Promise<Response> {
   if (request.method !== "POST") {
     return Response.json({ message: "Use POST" }, { status: 405 });

@@ -35,13 +35,6 @@ create table if not exists supabase_migrations.schema_migrations (
 /**
  * Opens (creating it on first use) the PGlite database in `dataDir` and brings it up to date,
  * and folds the per-user usage every `foldEveryMs` (60 s, as pg_cron does on Supabase).
- *
- * @example
- * ```ts
- * const local = await openLocalDatabase(".local/pglite");
- * console.log(local.applied); // ["20261126120000_llm_call_logs.sql", …] on first start
- * await local.close();
- * ```
  */
 export async function openLocalDatabase(
   dataDir: string,
@@ -113,12 +106,6 @@ export const LOCAL_SERVICE_KEY = "sb_secret_local_dev_only";
  * The gateway's `/rest/v1/*`: the project's PostgREST stand-in (the one the tests use) over the
  * local database, so the functions' Supabase sink inserts rows through supabase-js exactly as it
  * does against a real project. It accepts only {@link LOCAL_SERVICE_KEY}.
- *
- * @example
- * ```ts
- * const rest = createRestHandler(local);
- * startGateway({ rest, resolveFunction });
- * ```
  */
 export function createRestHandler(local: LocalDatabase): (request: Request) => Promise<Response> {
   const { db, lock } = local;
@@ -151,15 +138,7 @@ export function createRestHandler(local: LocalDatabase): (request: Request) => P
 /** Releases a held lock; calling it again does nothing. */
 export type Release = () => void;
 
-/**
- * A FIFO mutex.
- *
- * @example
- * ```ts
- * const lock = new SessionLock();
- * const rows = await lock.run(() => db.query("select 1"));
- * ```
- */
+/** A FIFO mutex. */
 export class SessionLock {
   #tail: Promise<void> = Promise.resolve();
 

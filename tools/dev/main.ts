@@ -85,11 +85,6 @@ function port(raw: string | undefined, fallback: number, name: string): number {
 /**
  * What dev prints once everything is up: the function URLs, where logs go, which OpenRouter
  * answers, and `curl` commands to try.
- *
- * @example
- * ```ts
- * console.log(formatBanner(await startDev()));
- * ```
  */
 export function formatBanner(dev: DevServer, notes: readonly string[] = []): string {
   const width = Math.max(...dev.functions.map((f) => f.name.length));

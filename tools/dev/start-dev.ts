@@ -84,12 +84,6 @@ const LOCAL_ONLY_REMOVED = ["SUPABASE_ANON_KEY", "SUPABASE_PUBLISHABLE_KEYS", "S
 /**
  * Starts the gateway, the database or project link, OpenRouter or its simulator, and a worker
  * per function; resolves once every function accepts requests.
- *
- * @example
- * ```ts
- * await using dev = await startDev({ port: 0, dbPort: 0, dataDir: await Deno.makeTempDir() });
- * await fetch(`${dev.url}/functions/v1/chat`, { method: "POST", body: JSON.stringify({ messages }) });
- * ```
  */
 export async function startDev(options: DevOptions = {}): Promise<DevServer> {
   const root = options.root ?? new URL("../../", import.meta.url);

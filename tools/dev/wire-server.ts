@@ -34,16 +34,7 @@ export interface WireServer {
   close(): Promise<void>;
 }
 
-/**
- * Starts serving `db` on a loopback port.
- *
- * @example
- * ```ts
- * const server = serveWire({ db, lock, port: 54322 });
- * // psql postgres://postgres@127.0.0.1:54322/postgres
- * await server.close();
- * ```
- */
+/** Starts serving `db` on a loopback port. */
 export function serveWire(options: WireServerOptions): WireServer {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: options.port });
   const { hostname, port } = listener.addr;

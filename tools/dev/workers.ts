@@ -65,17 +65,7 @@ export async function discoverFunctions(dir: URL): Promise<FunctionEntry[]> {
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/**
- * Starts a function and resolves once its port accepts connections.
- *
- * @example
- * ```ts
- * const [chat] = await discoverFunctions(new URL("supabase/functions/", root));
- * const worker = await startWorker({ function: chat, env: { PATH: Deno.env.get("PATH")! } });
- * await fetch(`${worker.origin}/chat`, { method: "POST", body: "{}" });
- * await worker.stop();
- * ```
- */
+/** Starts a function and resolves once its port accepts connections. */
 export async function startWorker(options: WorkerOptions): Promise<FunctionWorker> {
   const { name, entry, config } = options.function;
   const log = options.log ?? console.log;
