@@ -2,20 +2,13 @@
  * `deno task logs`: the latest calls, cost by model and errors, as text tables or JSON, from the
  * first database found of: `DATABASE_URL`; the running `deno task dev`'s database over its wire
  * port (from `.local/dev.json`); the local PGlite data directory opened directly (only when no
- * dev holds it).
- *
- * ```sh
- * deno task logs                            # latest 20 calls; cost and errors of 24 hours
- * deno task logs --limit 50 --since "7 days"
- * deno task logs --json | jq '.cost_by_model'
- * DATABASE_URL=postgres://… deno task logs  # a Supabase project
- * ```
+ * dev holds it). Its flags: {@link LOGS_USAGE}; examples: docs/local-development.md.
  *
  * @module
  */
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { devStatePath, liveDevState } from "./dev/dev-state.ts";
+import { devStatePath, liveDevState, LOCAL_DATA_DIR } from "./dev/dev-state.ts";
 import { parseFlags, readEnvironment } from "./environment.ts";
 import { formatLogReport, runLogQueries, type SqlClient } from "./log-report.ts";
 
@@ -128,12 +121,11 @@ function redact(url: string): string {
 }
 
 async function main(): Promise<void> {
-  const root = new URL("../", import.meta.url);
   const args = parseLogsArgs(Deno.args);
   if (args.help) return console.log(LOGS_USAGE);
-  const env = await readEnvironment(root);
-  const dataDir = args.dataDir ?? decodeURIComponent(new URL(".local/pglite", root).pathname);
-  await using source = await openLogSource({ databaseUrl: env.DATABASE_URL, dataDir });
+  const { DATABASE_URL } = await readEnvironment();
+  const dataDir = args.dataDir ?? LOCAL_DATA_DIR;
+  await using source = await openLogSource({ databaseUrl: DATABASE_URL, dataDir });
   const report = await runLogQueries(source.client, args);
   if (args.json) {
     console.log(JSON.stringify({ source: source.description, ...report }, null, 2));

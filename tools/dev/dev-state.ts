@@ -8,6 +8,10 @@
  * @module
  */
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The data directory of dev and logs unless `--data-dir` says otherwise. */
+export const LOCAL_DATA_DIR = fileURLToPath(new URL("../../.local/pglite", import.meta.url));
 
 /** What a running dev publishes. */
 export interface DevState {

@@ -4,23 +4,11 @@
  * line: the flags and environment variables it reads, and the banner it prints;
  * {@link startDev} does the work. See docs/local-development.md.
  *
- * ```sh
- * deno task dev                 # http://127.0.0.1:54321/functions/v1/<name>
- * deno task dev --port 8000 --db-port 8001
- * ```
- *
  * @module
  */
 import { secretKeyFromEnv } from "../../supabase/functions/_shared/llm/environment.ts";
 import { parseFlags, readEnvironment } from "../environment.ts";
 import { type DevOptions, type DevServer, startDev } from "./start-dev.ts";
-
-/** The resolved options, with notes to print about how they were chosen. */
-export interface DevConfig {
-  options: DevOptions;
-  notes: string[];
-  help: boolean;
-}
 
 /** Usage text of `deno task dev`. */
 export const DEV_USAGE =
@@ -36,7 +24,8 @@ Environment (also read from .env and supabase/functions/.env):
   DEV_PORT, DEV_DB_PORT      the ports, as --port and --db-port`;
 
 /**
- * Reads the options from `args` and `env` (the environment of `tools/environment.ts`).
+ * Reads the options from `args` and `env` (the environment of `tools/environment.ts`), with notes
+ * to print about how they were chosen.
  *
  * @example
  * ```ts
@@ -47,7 +36,7 @@ Environment (also read from .env and supabase/functions/.env):
 export function devConfig(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-): DevConfig {
+): { options: DevOptions; notes: string[]; help: boolean } {
   const flags = parseFlags(args, ["port", "db-port", "data-dir"], [], DEV_USAGE);
   const value = (name: string) => env[name]?.trim() || undefined;
   const notes: string[] = [];
@@ -159,12 +148,11 @@ export function formatBanner(dev: DevServer, notes: readonly string[] = []): str
 }
 
 async function main(): Promise<void> {
-  const root = new URL("../../", import.meta.url);
-  const env = await readEnvironment(root);
+  const env = await readEnvironment();
   const { options, notes, help } = devConfig(Deno.args, env);
   if (help) return console.log(DEV_USAGE);
   console.log("Starting: database, OpenRouter, functions…");
-  const dev = await startDev({ ...options, env, root });
+  const dev = await startDev({ ...options, env });
   console.log(formatBanner(dev, notes));
   let closing = false;
   const stop = () => {

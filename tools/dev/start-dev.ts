@@ -11,6 +11,7 @@ import {
   type DevState,
   devStatePath,
   liveDevState,
+  LOCAL_DATA_DIR,
   removeDevState,
   writeDevState,
 } from "./dev-state.ts";
@@ -26,15 +27,13 @@ import { LOCAL_JWT_SECRET, localSignIn } from "./local-auth.ts";
 import { serveWire, type WireServer } from "./wire-server.ts";
 import { discoverFunctions, type FunctionWorker, startWorker } from "./workers.ts";
 
-/** Options of {@link startDev}. Nothing is read from the environment here (see config.ts). */
+/** Options of {@link startDev}. Nothing is read from the environment here (see main.ts). */
 export interface DevOptions {
-  /** The project: functions are `supabase/functions/*\/index.ts` under it. @default {this repository} */
-  root?: URL;
   /** Gateway port. @default {54321}; `0` picks a free one */
   port?: number;
   /** Wire port of the local database. @default {54322}; `0` picks a free one */
   dbPort?: number;
-  /** The local database's data directory. @default {"<root>/.local/pglite"} */
+  /** The local database's data directory. @default {LOCAL_DATA_DIR} */
   dataDir?: string;
   /** Log to this Supabase project instead of the local database. @default {null} */
   supabase?: { url: string; serviceKey: string } | null;
@@ -65,16 +64,10 @@ export interface DevServer extends AsyncDisposable {
 }
 
 /** Variables dev decides for the workers; never inherited from the outer environment. */
-const MANAGED = [
-  "SUPABASE_URL",
-  "SUPABASE_SERVICE_ROLE_KEY",
-  "SUPABASE_SECRET_KEYS",
-  "OPENROUTER_API_KEY",
-  "OPENROUTER_BASE_URL",
-  "DENO_SERVE_ADDRESS",
-  "SUPABASE_JWT_SECRET",
-  "LLM_DASHBOARD_LOCAL_SIGN_IN",
-];
+const MANAGED = (
+  "SUPABASE_URL SUPABASE_SERVICE_ROLE_KEY SUPABASE_SECRET_KEYS SUPABASE_JWT_SECRET " +
+  "OPENROUTER_API_KEY OPENROUTER_BASE_URL DENO_SERVE_ADDRESS LLM_DASHBOARD_LOCAL_SIGN_IN"
+).split(" ");
 /**
  * Removed in local mode: without a local Auth server, an anon or publishable key would make the
  * functions verify JWTs against nothing; the database URL is the local one.
@@ -86,8 +79,8 @@ const LOCAL_ONLY_REMOVED = ["SUPABASE_ANON_KEY", "SUPABASE_PUBLISHABLE_KEYS", "S
  * per function; resolves once every function accepts requests.
  */
 export async function startDev(options: DevOptions = {}): Promise<DevServer> {
-  const root = options.root ?? new URL("../../", import.meta.url);
-  const dataDir = options.dataDir ?? decodeURIComponent(new URL(".local/pglite", root).pathname);
+  const root = new URL("../../", import.meta.url);
+  const dataDir = options.dataDir ?? LOCAL_DATA_DIR;
   const statePath = devStatePath(dataDir);
   const functions = await discoverFunctions(new URL("supabase/functions/", root));
   if (!functions.length) throw new Error("No functions found in supabase/functions/*/index.ts");
@@ -194,26 +187,19 @@ function workerEnv(
 ): Record<string, string> {
   const env = { ...(options.env ?? Deno.env.toObject()) };
   for (const name of MANAGED) delete env[name];
-  if (options.supabase) {
-    env.SUPABASE_URL = options.supabase.url;
-    env.SUPABASE_SERVICE_ROLE_KEY = options.supabase.serviceKey;
-    env.SUPABASE_SECRET_KEYS = JSON.stringify({ default: options.supabase.serviceKey });
-  } else {
+  const key = options.supabase?.serviceKey ?? LOCAL_SERVICE_KEY;
+  env.SUPABASE_URL = options.supabase?.url ?? gatewayUrl;
+  env.SUPABASE_SERVICE_ROLE_KEY = key;
+  env.SUPABASE_SECRET_KEYS = JSON.stringify({ default: key });
+  if (!options.supabase) {
     for (const name of LOCAL_ONLY_REMOVED) delete env[name];
-    env.SUPABASE_URL = gatewayUrl;
-    env.SUPABASE_SERVICE_ROLE_KEY = LOCAL_SERVICE_KEY;
-    env.SUPABASE_SECRET_KEYS = JSON.stringify({ default: LOCAL_SERVICE_KEY });
     if (dbUrl) env.SUPABASE_DB_URL = dbUrl; // as the Edge Runtime provides it
     // The dashboard verifies the local sign-in's tokens with the local secret (dev only).
     env.SUPABASE_JWT_SECRET = LOCAL_JWT_SECRET;
     env.LLM_DASHBOARD_LOCAL_SIGN_IN = "true";
   }
-  if (options.openRouter) {
-    env.OPENROUTER_API_KEY = options.openRouter.apiKey;
-    if (options.openRouter.baseUrl) env.OPENROUTER_BASE_URL = options.openRouter.baseUrl;
-  } else {
-    env.OPENROUTER_API_KEY = "sk-or-v1-local-simulator";
-    env.OPENROUTER_BASE_URL = simulatorUrl!;
-  }
+  env.OPENROUTER_API_KEY = options.openRouter?.apiKey ?? "sk-or-v1-local-simulator";
+  const openRouterUrl = options.openRouter ? options.openRouter.baseUrl : simulatorUrl;
+  if (openRouterUrl) env.OPENROUTER_BASE_URL = openRouterUrl;
   return env;
 }
