@@ -59,26 +59,23 @@ export function serveWire(options: WireServerOptions): WireServer {
 
 /** One client: relays its messages until it terminates or disconnects, then resets the session. */
 class Connection {
-  #conn: Deno.TcpConn;
-  #db: PGlite;
-  #lock: SessionLock;
   #release: Release | null = null;
   #started = false;
   /** Set after a refused Parse: like Postgres, ignore messages until the next Sync. */
   #skipToSync = false;
   #out: Uint8Array[] = [];
 
-  constructor(conn: Deno.TcpConn, db: PGlite, lock: SessionLock) {
-    this.#conn = conn;
-    this.#db = db;
-    this.#lock = lock;
-  }
+  constructor(
+    private readonly conn: Deno.TcpConn,
+    private readonly db: PGlite,
+    private readonly lock: SessionLock,
+  ) {}
 
   async serve(): Promise<void> {
     try {
-      this.#conn.setNoDelay(true);
+      this.conn.setNoDelay(true);
       let buffer: Uint8Array = new Uint8Array(0);
-      for await (const chunk of this.#conn.readable) {
+      for await (const chunk of this.conn.readable) {
         buffer = concat(buffer, chunk);
         for (let message = nextMessage(buffer, this.#started); message;) {
           buffer = buffer.subarray(message.length);
@@ -90,7 +87,7 @@ class Connection {
     } catch {
       // A client that vanished mid-write, or a connection closed by close(): reset below.
     } finally {
-      closeQuietly(this.#conn);
+      closeQuietly(this.conn);
       if (this.#started) await this.#reset();
     }
   }
@@ -110,10 +107,10 @@ class Connection {
     }
     if (!this.#release) {
       await this.#flush(); // never keep a client waiting on our output while we wait our turn
-      this.#release = await this.#lock.acquire();
+      this.#release = await this.lock.acquire();
     }
     const reply = this.#refuse(message) ??
-      await this.#db.runExclusive(() => this.#db.execProtocolRaw(message));
+      await this.db.runExclusive(() => this.db.execProtocolRaw(message));
     this.#out.push(reply);
     if (!EXTENDED.has(message[0]) && endsIdle(reply)) {
       this.#release();
@@ -124,7 +121,7 @@ class Connection {
 
   /** The reply to a message PGlite must not see (or is skipping), else `null`. */
   #refuse(message: Uint8Array): Uint8Array | null {
-    const status = () => this.#db.isInTransaction() ? "T" : "I";
+    const status = () => this.db.isInTransaction() ? "T" : "I";
     if (this.#skipToSync) {
       if (message[0] !== SYNC) return new Uint8Array(0);
       this.#skipToSync = false;
@@ -143,20 +140,20 @@ class Connection {
     const bytes = this.#out.reduce(concat, new Uint8Array(0));
     this.#out = [];
     for (let written = 0; written < bytes.length;) {
-      written += await this.#conn.write(bytes.subarray(written));
+      written += await this.conn.write(bytes.subarray(written));
     }
   }
 
   /** Ends whatever the client left open, so the session is clean for the next user. */
   async #reset(): Promise<void> {
-    const release = this.#release ?? await this.#lock.acquire();
+    const release = this.#release ?? await this.lock.acquire();
     this.#release = null;
     try {
-      if (this.#db.closed) return;
+      if (this.db.closed) return;
       // A Sync ends an unfinished extended-protocol exchange and any error state it is in.
-      await this.#db.runExclusive(() => this.#db.execProtocolRaw(frame("S", new Uint8Array(0))));
-      if (this.#db.isInTransaction()) await this.#db.exec("rollback");
-      await this.#db.exec("discard all");
+      await this.db.runExclusive(() => this.db.execProtocolRaw(frame("S", new Uint8Array(0))));
+      if (this.db.isInTransaction()) await this.db.exec("rollback");
+      await this.db.exec("discard all");
     } catch {
       // The database is closing: nothing left to reset.
     } finally {
