@@ -48,11 +48,10 @@ async function route(request: Request, options: GatewayOptions): Promise<Respons
   if (fn) {
     const name = decodeURIComponent(fn[1]);
     const origin = options.resolveFunction(name);
-    if (origin === undefined) {
-      return gatewayError(404, "NOT_FOUND", "Requested function was not found");
-    }
-    if (origin === null) {
-      return gatewayError(503, "WORKER_UNAVAILABLE", `Function "${name}" is not running`);
+    if (!origin) {
+      return origin === null
+        ? gatewayError(503, "WORKER_UNAVAILABLE", `Function "${name}" is not running`)
+        : gatewayError(404, "NOT_FOUND", "Requested function was not found");
     }
     // Functions see their own name as the first path segment, as on Supabase.
     return await proxy(request, new URL(`/${fn[1]}${fn[2] ?? ""}${url.search}`, origin));

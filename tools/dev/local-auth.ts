@@ -23,18 +23,14 @@ export const SAMPLE_ACCOUNTS: Readonly<Record<"user" | "admin", SampleAccount>> 
   admin: { id: "00000000-0000-4000-8000-0000000ad814", email: "admin@example.test", admin: true },
 });
 
-/** Options of {@link signLocalToken}. */
-export interface LocalTokenOptions {
-  /** @default {LOCAL_JWT_SECRET} */
-  secret?: string;
-  /** Seconds of validity; negative for an already expired token (tests). @default {3600} */
-  expiresIn?: number;
-}
-
-/** Signs an access token for a sample account, shaped like Supabase Auth's. */
+/**
+ * Signs an access token for a sample account, shaped like Supabase Auth's, with
+ * {@link LOCAL_JWT_SECRET} unless `secret` says otherwise, valid for `expiresIn` seconds (3600;
+ * negative for an already expired token, as tests need).
+ */
 export async function signLocalToken(
   account: SampleAccount,
-  options: LocalTokenOptions = {},
+  options: { secret?: string; expiresIn?: number } = {},
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const claims = {
@@ -81,7 +77,8 @@ export async function localSignIn(request: Request): Promise<Response> {
 }
 
 function base64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
+    /=+$/,
+    "",
+  );
 }

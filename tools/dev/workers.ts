@@ -35,7 +35,6 @@ export interface WorkerOptions {
 
 /** A running function process. */
 export interface FunctionWorker {
-  readonly name: string;
   /** `http://127.0.0.1:<port>`, where its `Deno.serve` listens. */
   readonly origin: string;
   /** Whether the process is still running. */
@@ -98,8 +97,7 @@ export async function startWorker(options: WorkerOptions): Promise<FunctionWorke
   const stop = async () => {
     stopping = true;
     if (running) await terminate(child, exited);
-    await exited;
-    await output;
+    await Promise.all([exited, output]);
   };
   try {
     await waitForPort(port, exited, name);
@@ -108,7 +106,6 @@ export async function startWorker(options: WorkerOptions): Promise<FunctionWorke
     throw error;
   }
   return {
-    name,
     origin: `http://127.0.0.1:${port}`,
     get running() {
       return running;

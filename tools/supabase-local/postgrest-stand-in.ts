@@ -36,12 +36,6 @@ export interface PostgrestCall {
   status: number;
 }
 
-/** Options of {@link createPostgrestStandIn}. */
-export interface PostgrestStandInOptions {
-  /** The key that maps to `service_role` (anything else is rejected as PostgREST would). */
-  serviceKey: string;
-}
-
 /** A fetch-compatible handler plus what it received. */
 export interface PostgrestStandIn {
   /** Pass as supabase-js's `global.fetch`, or serve with `Deno.serve`. */
@@ -50,10 +44,13 @@ export interface PostgrestStandIn {
   readonly calls: PostgrestCall[];
 }
 
-/** Creates the stand-in over a migrated test database. */
+/**
+ * Creates the stand-in over a migrated test database. `serviceKey` maps to `service_role`;
+ * anything else is rejected as PostgREST would.
+ */
 export function createPostgrestStandIn(
   db: ServiceRoleDatabase,
-  options: PostgrestStandInOptions,
+  options: { serviceKey: string },
 ): PostgrestStandIn {
   const calls: PostgrestCall[] = [];
   const handle = async (request: Request): Promise<Response> => {
@@ -84,7 +81,7 @@ export function createPostgrestStandIn(
 
 async function respond(
   db: ServiceRoleDatabase,
-  options: PostgrestStandInOptions,
+  options: { serviceKey: string },
   request: Request,
   url: URL,
   body: unknown,
