@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { replayableWrites, wasDropped } from "./byte-stream.ts";
+import { replayableWrites, wasDropped } from "./sse.ts";
 
 /** One request as the simulator received it. */
 export interface SimRequest {

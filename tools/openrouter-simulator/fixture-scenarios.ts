@@ -6,9 +6,8 @@
  *
  * @module
  */
-import type { Split, StreamEnd } from "./byte-stream.ts";
+import { replayTranscript, type Split, type StreamEnd } from "./sse.ts";
 import { errorResponse } from "./error-bodies.ts";
-import { replayTranscript } from "./sse.ts";
 
 /** Where the fixtures live: `tests/fixtures/openrouter/` of this repository. */
 export const FIXTURES_DIR: URL = new URL("../../tests/fixtures/openrouter/", import.meta.url);

@@ -21,9 +21,14 @@ export {
   startOpenRouterSimulator,
 } from "./server.ts";
 export type { Exchange, ExchangeEnd, SimRequest } from "./exchange.ts";
-export { replayTranscript, type SseFrame, sseResponse, type StreamOptions } from "./sse.ts";
+export {
+  replayTranscript,
+  type SseFrame,
+  sseResponse,
+  type StreamEnd,
+  type StreamOptions,
+} from "./sse.ts";
 export { loadTranscript } from "./fixture-scenarios.ts";
-export type { StreamEnd } from "./byte-stream.ts";
 export { CATALOGUE, type CatalogueModel } from "./catalogue.ts";
 export { DEFAULT_LONG_CHUNKS } from "./stream-scenarios.ts";
 export { MULTI_BYTE_TEXT } from "./scenarios.ts";

@@ -1,10 +1,10 @@
 /**
  * Event-stream responses scripted byte for byte: the frames, how the bytes are cut into network
- * writes, the pause between writes, and how the body ends.
+ * writes, the pause between writes, and how the body ends (normally, by dropping the connection,
+ * by breaking it, or not at all).
  *
  * @module
  */
-import { cutBytes, pacedBody, type Split, type StreamEnd } from "./byte-stream.ts";
 
 /**
  * One piece of an event stream.
@@ -17,6 +17,21 @@ export type SseFrame =
   | { comment: string }
   | { data: unknown }
   | { done: true };
+
+/**
+ * How a body ends once its writes are sent.
+ *
+ * - `"done"`: the body ends normally.
+ * - `"drop"`: the body ends early, as a clean end of body: a Deno `fetch` client reads to the
+ *   end without an error, only without `[DONE]`.
+ * - `"abort"`: the body is errored: a Deno `fetch` client's read rejects with
+ *   `TypeError: error reading a body from connection`.
+ * - `"hang"`: nothing more is sent until the client disconnects or the simulator closes.
+ */
+export type StreamEnd = "done" | "drop" | "abort" | "hang";
+
+/** How bytes are cut into network writes: kept whole, one byte each, or at most this many. */
+export type Split = "none" | "bytes" | number;
 
 /** Options of {@link sseResponse} and {@link replayTranscript}. */
 export interface StreamOptions {
@@ -48,23 +63,25 @@ export interface StreamOptions {
 
 const encoder = new TextEncoder();
 
+/** The pause before an `"abort"` breaks the body, in milliseconds. */
+const ABORT_AFTER_MS = 5;
+
+const dropped = new WeakSet<ReadableStream<Uint8Array>>();
+const replayable = new WeakMap<ReadableStream<Uint8Array>, Iterable<Uint8Array>>();
+
 /**
- * The wire text of frames.
+ * The wire text of one frame.
  *
  * @example
  * ```ts
- * encodeFrames([{ comment: "OPENROUTER PROCESSING" }, { done: true }]);
- * // ": OPENROUTER PROCESSING\n\ndata: [DONE]\n\n"
+ * encodeFrame({ done: true }); // "data: [DONE]\n\n"
  * ```
  */
-export function encodeFrames(frames: readonly SseFrame[], newline: "\n" | "\r\n" = "\n"): string {
-  return frames.map((frame) => encodeFrame(frame, newline)).join("");
-}
-
-function encodeFrame(frame: SseFrame, newline: string): string {
-  if ("comment" in frame) return `: ${frame.comment}${newline}${newline}`;
-  if ("done" in frame) return `data: [DONE]${newline}${newline}`;
-  return `data: ${JSON.stringify(frame.data)}${newline}${newline}`;
+export function encodeFrame(frame: SseFrame, newline = "\n"): string {
+  const line = "comment" in frame
+    ? `: ${frame.comment}`
+    : `data: ${"done" in frame ? "[DONE]" : JSON.stringify(frame.data)}`;
+  return `${line}${newline}${newline}`;
 }
 
 /**
@@ -80,15 +97,15 @@ function encodeFrame(frame: SseFrame, newline: string): string {
  * ```
  */
 export function sseResponse(frames: readonly SseFrame[], options: StreamOptions = {}): Response {
-  const newline = options.newline ?? "\n";
   let sent = [...frames];
   if (options.end === "drop" || options.end === "abort") {
     while (sent.length && "done" in sent[sent.length - 1]) sent = sent.slice(0, -1);
   }
+  const texts = sent.map((frame) => encodeFrame(frame, options.newline));
   const split = options.split ?? "none";
   const writes = split === "none"
-    ? sent.map((frame) => encoder.encode(encodeFrame(frame, newline)))
-    : cutBytes(encoder.encode(encodeFrames(sent, newline)), split);
+    ? texts.map((text) => encoder.encode(text))
+    : cutBytes(encoder.encode(texts.join("")), split);
   return eventStreamResponse(writes, options);
 }
 
@@ -111,8 +128,10 @@ export function replayTranscript(text: string, options: StreamOptions = {}): Res
 }
 
 /**
- * A `text/event-stream` response over prepared writes (what {@link sseResponse} and
- * {@link replayTranscript} build on).
+ * A `text/event-stream` response over prepared writes, one per network write, read lazily (an
+ * endless or long iterable costs nothing up front). A lazy iterable that makes a fresh iterator
+ * each time (not an array) is also run again by the exchange recorder instead of being copied,
+ * so long streams cost no memory per write.
  */
 export function eventStreamResponse(
   writes: Iterable<Uint8Array>,
@@ -121,8 +140,88 @@ export function eventStreamResponse(
   const headers = new Headers(options.headers);
   if (!headers.has("content-type")) headers.set("content-type", "text/event-stream");
   if (!headers.has("cache-control")) headers.set("cache-control", "no-cache");
-  const body = pacedBody(writes, options);
-  return new Response(body, { status: options.status ?? 200, headers });
+  return new Response(pacedBody(writes, options), { status: options.status ?? 200, headers });
+}
+
+/**
+ * Whether `body` was ended early on purpose (`end: "drop"`), which looks like a normal end of
+ * body on the wire. The exchange recorder uses it to tell "server-closed" from "completed".
+ */
+export function wasDropped(body: ReadableStream<Uint8Array>): boolean {
+  return dropped.has(body);
+}
+
+/** The lazy, repeatable writes `body` sends (see {@link eventStreamResponse}), else `null`. */
+export function replayableWrites(body: ReadableStream<Uint8Array>): Iterable<Uint8Array> | null {
+  return replayable.get(body) ?? null;
+}
+
+/** A body sending `writes` paced and ended as `options` say; timers stop when the reader cancels. */
+function pacedBody(
+  writes: Iterable<Uint8Array>,
+  options: Pick<StreamOptions, "delayMs" | "firstDelayMs" | "end">,
+): ReadableStream<Uint8Array> {
+  const end = options.end ?? "done";
+  const iterator = writes[Symbol.iterator]();
+  let next = iterator.next();
+  let first = true;
+  let cancelled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let wake: (() => void) | undefined;
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+  const finish = async (controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> => {
+    if (end === "hang") return await new Promise((resolve) => wake = resolve);
+    if (end === "abort") {
+      // Let the bytes before the break leave first: Deno 2.1 (the Edge Runtime's) otherwise
+      // drops the whole answer, headers included, when a body errors in the same burst.
+      await pause(ABORT_AFTER_MS);
+      if (!cancelled) {
+        controller.error(new Error("Simulated connection failure: the stream was broken off"));
+      }
+    } else {
+      if (end === "drop") dropped.add(body);
+      controller.close();
+    }
+  };
+  const body: ReadableStream<Uint8Array> = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (next.done) return await finish(controller);
+      const ms = first ? options.firstDelayMs ?? 0 : options.delayMs ?? 0;
+      first = false;
+      if (ms > 0) await pause(ms);
+      if (cancelled) return;
+      controller.enqueue(next.value);
+      next = iterator.next();
+      // Close together with the last write, so a client that cancels as soon as it has read
+      // everything still leaves a "completed" exchange. An abort waits for the next read, so
+      // the last write is not discarded with the queue.
+      if (next.done && (end === "done" || end === "drop")) await finish(controller);
+    },
+    cancel() {
+      cancelled = true;
+      clearTimeout(timer);
+      wake?.();
+      iterator.return?.();
+    },
+  }, { highWaterMark: 0 });
+  // Arrays are cheaper to copy than to keep; a lazy iterable is cheaper to run again.
+  if (!Array.isArray(writes) && (iterator as unknown) !== writes) replayable.set(body, writes);
+  return body;
+}
+
+/** Cuts bytes into network writes as {@link Split} says. */
+function cutBytes(bytes: Uint8Array, split: Split): Uint8Array[] {
+  if (typeof split === "number" && !(split >= 1)) {
+    throw new RangeError(`Cannot split a stream into writes of ${split} bytes: use 1 or more`);
+  }
+  const size = split === "none" ? bytes.length : split === "bytes" ? 1 : Math.floor(split);
+  const writes: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += size) writes.push(bytes.subarray(at, at + size));
+  return writes;
 }
 
 /** Cuts after each blank line (`\n\n`, `\r\n\r\n` or `\r\r`), so each event is one write. */
@@ -130,7 +229,8 @@ function cutAfterEvents(bytes: Uint8Array): Uint8Array[] {
   const writes: Uint8Array[] = [];
   let start = 0;
   for (let i = 1; i < bytes.length; i++) {
-    const blank = (bytes[i] === 10 && (bytes[i - 1] === 10 || isCrLfCrLf(bytes, i))) ||
+    const crlfCrlf = i >= 3 && bytes[i - 1] === 13 && bytes[i - 2] === 10 && bytes[i - 3] === 13;
+    const blank = (bytes[i] === 10 && (bytes[i - 1] === 10 || crlfCrlf)) ||
       (bytes[i] === 13 && bytes[i - 1] === 13 && bytes[i + 1] !== 10);
     if (blank) {
       writes.push(bytes.subarray(start, i + 1));
@@ -139,8 +239,4 @@ function cutAfterEvents(bytes: Uint8Array): Uint8Array[] {
   }
   if (start < bytes.length) writes.push(bytes.subarray(start));
   return writes;
-}
-
-function isCrLfCrLf(bytes: Uint8Array, i: number): boolean {
-  return i >= 3 && bytes[i - 1] === 13 && bytes[i - 2] === 10 && bytes[i - 3] === 13;
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import type { CompletionPlan } from "./completion.ts";
-import { encodeFrames, eventStreamResponse, sseResponse } from "./sse.ts";
+import { encodeFrame, eventStreamResponse, sseResponse } from "./sse.ts";
 import { choice, chunkFrame, contentFrames, KEEP_ALIVE, streamFrames } from "./completion-wire.ts";
 
 const encoder = new TextEncoder();
@@ -58,7 +58,7 @@ export function streamAnswer({ scenario, plan, longChunks }: StreamRequest): Res
 }
 
 function* keepAlivesForever(): Generator<Uint8Array, void, undefined> {
-  const bytes = encoder.encode(encodeFrames([KEEP_ALIVE]));
+  const bytes = encoder.encode(encodeFrame(KEEP_ALIVE));
   while (true) yield bytes;
 }
 
@@ -103,14 +103,10 @@ export function* longStreamWrites(
   plan: CompletionPlan,
   count: number,
 ): Generator<Uint8Array, void, undefined> {
-  yield encoder.encode(encodeFrames([KEEP_ALIVE]));
-  yield encoder.encode(
-    encodeFrames([chunkFrame(plan, [choice({ role: "assistant", content: "" })])]),
-  );
+  yield encoder.encode(encodeFrame(KEEP_ALIVE));
+  yield encoder.encode(encodeFrame(chunkFrame(plan, [choice({ role: "assistant", content: "" })])));
   const marker = "\u0000";
-  const template = encodeFrames([
-    chunkFrame(plan, [choice({ role: "assistant", content: marker })]),
-  ]);
+  const template = encodeFrame(chunkFrame(plan, [choice({ role: "assistant", content: marker })]));
   const [before, after] = template.split(JSON.stringify(marker).slice(1, -1));
   const prefix = encoder.encode(before);
   const suffix = encoder.encode(after);
@@ -124,6 +120,6 @@ export function* longStreamWrites(
   }
   const tail = [chunkFrame(plan, [choice({ role: "assistant", content: "" }, "stop")])];
   if (plan.usage) tail.push(chunkFrame(plan, [], { usage: plan.usage }));
-  for (const frame of tail) yield encoder.encode(encodeFrames([frame]));
-  yield encoder.encode(encodeFrames([{ done: true }]));
+  for (const frame of tail) yield encoder.encode(encodeFrame(frame));
+  yield encoder.encode(encodeFrame({ done: true }));
 }
