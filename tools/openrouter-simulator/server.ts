@@ -1,12 +1,13 @@
 /**
- * The simulator's HTTP server: OpenRouter's routes on a loopback port, every exchange recorded,
- * custom handlers by model, and a close that ends hanging answers and frees every resource.
+ * The simulator's HTTP server: OpenRouter's routes on a loopback port, custom handlers by model,
+ * every exchange recorded in arrival order (handed out one by one to `nextExchange`, the oldest
+ * finished ones dropped past a byte budget), and a close that ends hanging answers and frees
+ * every resource.
  *
  * @module
  */
 import { errorResponse } from "./error-bodies.ts";
 import { type Exchange, ExchangeRecorder, type SimRequest } from "./exchange.ts";
-import { ExchangeLog } from "./exchange-log.ts";
 import { API_PREFIX, type RouteHandler, routeRequest } from "./routes.ts";
 
 /** Options of {@link startOpenRouterSimulator}. */
@@ -73,20 +74,32 @@ export async function startOpenRouterSimulator(
 
 const CLOSED = Symbol("closed");
 
+interface Waiter {
+  filter: (exchange: Exchange) => boolean;
+  resolve: (exchange: Exchange) => void;
+  reject: (error: Error) => void;
+}
+
 class Simulator implements OpenRouterSimulator {
   readonly url: string;
+  readonly exchanges: Exchange[] = [];
   #options: SimulatorOptions;
   #server: Deno.HttpServer<Deno.NetAddr>;
-  #log: ExchangeLog;
   #routes = new Map<string, RouteHandler>();
-  #live = new Set<ExchangeRecorder>();
+  /** The recorders of exchanges still running. */
+  #live = new Map<Exchange, ExchangeRecorder>();
+  /** Exchanges a `nextExchange` call has returned. */
+  #claimed = new WeakSet<Exchange>();
+  #waiters: Waiter[] = [];
+  /** Bytes of request and answer bodies recorded, by exchange and in all. */
+  #sizes = new Map<Exchange, number>();
+  #bytes = 0;
   #closing = new AbortController();
   #closed: Promise<typeof CLOSED>;
   #shutdown: Promise<void> | null = null;
 
   constructor(options: SimulatorOptions) {
     this.#options = options;
-    this.#log = new ExchangeLog(options.maxRecordedBytes);
     this.#closed = new Promise((resolve) => {
       this.#closing.signal.addEventListener("abort", () => resolve(CLOSED), { once: true });
     });
@@ -104,12 +117,20 @@ class Simulator implements OpenRouterSimulator {
     this.#routes.set(model, handler);
   }
 
-  get exchanges(): Exchange[] {
-    return this.#log.exchanges;
-  }
-
   nextExchange(filter: (exchange: Exchange) => boolean = () => true): Promise<Exchange> {
-    return this.#log.next(filter);
+    const ready = this.exchanges.find((e) => !this.#claimed.has(e) && filter(e));
+    if (ready) {
+      this.#claimed.add(ready);
+      return Promise.resolve(ready);
+    }
+    if (this.#closing.signal.aborted) {
+      return Promise.reject(new Error("The OpenRouter simulator is closed"));
+    }
+    const waiting = new Promise<Exchange>((resolve, reject) => {
+      this.#waiters.push({ filter, resolve, reject });
+    });
+    waiting.catch(() => {}); // A caller that never awaits it must not see an unhandled rejection.
+    return waiting;
   }
 
   close(): Promise<void> {
@@ -123,8 +144,12 @@ class Simulator implements OpenRouterSimulator {
 
   async #stop(): Promise<void> {
     this.#closing.abort();
-    for (const recorder of this.#live) recorder.abort();
-    this.#log.close();
+    for (const recorder of this.#live.values()) recorder.abort();
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.reject(
+        new Error("The OpenRouter simulator closed before a matching exchange arrived"),
+      );
+    }
     await this.#server.shutdown();
   }
 
@@ -142,13 +167,53 @@ class Simulator implements OpenRouterSimulator {
       headers: incoming.headers,
       bodyText,
       json: parseJson(bodyText),
-    }, (count) => this.#log.count(recorder.exchange, count));
-    this.#live.add(recorder);
-    recorder.exchange.ended.then(() => this.#live.delete(recorder));
-    this.#log.add(recorder.exchange, bodyText.length);
+    }, (count) => this.#count(recorder.exchange, count));
+    const exchange = recorder.exchange;
+    this.#live.set(exchange, recorder);
+    this.exchanges.push(exchange);
+    this.#count(exchange, bodyText.length);
+    exchange.ended.then(() => (this.#live.delete(exchange), this.#trim()));
+    this.#offer(exchange);
     if (this.#closing.signal.aborted) recorder.abort();
-    const answer = await this.#answer(recorder.exchange.request);
-    return recorder.respond(answer);
+    return recorder.respond(await this.#answer(exchange.request));
+  }
+
+  /** Hands a new exchange to the first waiter it matches. */
+  #offer(exchange: Exchange): void {
+    for (const waiter of [...this.#waiters]) {
+      let matched: boolean;
+      try {
+        matched = waiter.filter(exchange);
+      } catch (error) {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        waiter.reject(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
+      if (!matched) continue;
+      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+      this.#claimed.add(exchange);
+      return waiter.resolve(exchange);
+    }
+  }
+
+  #count(exchange: Exchange, bytes: number): void {
+    this.#sizes.set(exchange, (this.#sizes.get(exchange) ?? 0) + bytes);
+    this.#bytes += bytes;
+  }
+
+  /** Drops the oldest finished exchanges (never the newest) while over `maxRecordedBytes`. */
+  #trim(): void {
+    const budget = this.#options.maxRecordedBytes ?? 64 * 1024 * 1024;
+    for (let i = 0; this.#bytes > budget && i < this.exchanges.length - 1;) {
+      const oldest = this.exchanges[i];
+      if (this.#live.has(oldest)) {
+        i++;
+        continue;
+      }
+      this.exchanges.splice(i, 1);
+      this.#bytes -= this.#sizes.get(oldest) ?? 0;
+      this.#sizes.delete(oldest);
+    }
   }
 
   async #answer(request: SimRequest): Promise<Response> {
