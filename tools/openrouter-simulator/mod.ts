@@ -30,5 +30,4 @@ export {
 } from "./sse.ts";
 export { loadTranscript } from "./fixture-scenarios.ts";
 export { CATALOGUE, type CatalogueModel } from "./catalogue.ts";
-export { DEFAULT_LONG_CHUNKS } from "./stream-scenarios.ts";
-export { MULTI_BYTE_TEXT } from "./scenarios.ts";
+export { DEFAULT_LONG_CHUNKS, MULTI_BYTE_TEXT } from "./scenarios.ts";

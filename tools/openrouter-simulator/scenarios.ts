@@ -1,26 +1,48 @@
 /**
  * `POST /chat/completions` by model name: any model gets a plausible answer, and `sim/<name>`
  * models ask for a scenario (see README.md for the table): canned errors and stream quirks from
- * the wire fixtures, the rest (answer variants, timing, broken connections) made here. Like
- * OpenRouter, a request whose `models` list starts with a failing model is served by the next one
- * that answers.
+ * the wire fixtures, the rest (answer variants, timing, broken connections, silence, endless
+ * keep-alives, byte-sized writes, and `sim/stream-long`'s N one-word chunks, encoded lazily so
+ * that hundreds of such streams can run at once cheaply) made here. Like OpenRouter, a request
+ * whose `models` list starts with a failing model is served by the next one that answers.
  *
  * @module
  */
-import { completionBody, completionResponse } from "./completion-wire.ts";
-import { planCompletion, type PlanOptions, requestedModel } from "./completion.ts";
-import { fixtureAnswer } from "./fixture-scenarios.ts";
+import {
+  choice,
+  chunkFrame,
+  completionBody,
+  completionResponse,
+  contentFrames,
+  KEEP_ALIVE,
+  streamFrames,
+} from "./completion-wire.ts";
+import {
+  type CompletionPlan,
+  planCompletion,
+  type PlanOptions,
+  requestedModel,
+} from "./completion.ts";
 import type { SimRequest } from "./exchange.ts";
-import { longChunkCount, streamAnswer } from "./stream-scenarios.ts";
+import { fixtureAnswer } from "./fixture-scenarios.ts";
+import { encodeFrame, eventStreamResponse, sseResponse } from "./sse.ts";
 
 /** Text `sim/stream-bytes` appends to its reply: 2-, 3- and 4-byte UTF-8 characters. */
 export const MULTI_BYTE_TEXT = "héllo wörld — 你好 👋";
 
 /** The model `sim/fallback` is served by when the request's `models` has no second entry. */
-export const FALLBACK_MODEL = "anthropic/claude-3.5-sonnet";
+const FALLBACK_MODEL = "anthropic/claude-3.5-sonnet";
 
 /** How long `sim/slow` waits before a non-streaming answer, in milliseconds. */
-export const SLOW_ANSWER_MS = 300;
+const SLOW_ANSWER_MS = 300;
+
+/** The chunks `sim/stream-long` sends when the request has no usable `max_tokens`. */
+export const DEFAULT_LONG_CHUNKS = 2_000;
+
+/** The most chunks one `sim/stream-long` request can ask for. */
+const MAX_LONG_CHUNKS = 1_000_000;
+
+const encoder = new TextEncoder();
 
 /** What answering a chat request needs. */
 export interface CompletionContext {
@@ -60,14 +82,67 @@ export async function answerCompletion(context: CompletionContext): Promise<Resp
   if (scenario === "hang") return await waitForTheClient(context.request.signal);
   if (scenario === "slow" && !stream) await sleep(SLOW_ANSWER_MS, context.closing);
 
-  const longChunks = scenario === "stream-long" && stream ? longChunkCount(body) : 0;
+  const asked = body.max_tokens ?? body.max_completion_tokens;
+  const longChunks = scenario !== "stream-long" || !stream
+    ? 0
+    : Number.isInteger(asked) && asked >= 1
+    ? Math.min(asked, MAX_LONG_CHUNKS)
+    : DEFAULT_LONG_CHUNKS;
   const plan = planCompletion(body, {
     ...PLANS[scenario],
     servedModel: served,
     ...(longChunks ? { pieces: [], completionTokens: longChunks } : {}),
   });
-  if (stream) return streamAnswer({ scenario, plan, longChunks });
-  return completionResponse(plan.id, completionBody(plan));
+  if (!stream) return completionResponse(plan.id, completionBody(plan));
+  const headers = { "x-generation-id": plan.id };
+  /** The keep-alive, the role chunk and the first `n` content pieces. */
+  const partial = (n: number) => [KEEP_ALIVE, ...contentFrames(plan)].slice(0, 2 + n);
+  switch (scenario) {
+    case "slow":
+      return sseResponse(streamFrames(plan), { headers, delayMs: 50, firstDelayMs: 50 });
+    case "stream-abort":
+      return sseResponse(partial(4), { headers, end: "abort" });
+    case "stream-hang":
+      return sseResponse(partial(2), { headers, end: "hang" });
+    case "stream-keepalive-forever":
+      return eventStreamResponse({ [Symbol.iterator]: keepAlivesForever }, {
+        headers,
+        delayMs: 100,
+      });
+    case "stream-bytes":
+      return sseResponse(streamFrames(plan), { headers, newline: "\r\n", split: "bytes" });
+    case "stream-long":
+      return eventStreamResponse({ [Symbol.iterator]: () => longStream(plan, longChunks) }, {
+        headers,
+      });
+  }
+  return sseResponse(streamFrames(plan), { headers });
+}
+
+function* keepAlivesForever(): Generator<Uint8Array, void, undefined> {
+  const bytes = encoder.encode(encodeFrame(KEEP_ALIVE));
+  while (true) yield bytes;
+}
+
+/**
+ * The writes of `sim/stream-long`, one per event, made as they are read: the normal stream of a
+ * plan without content, with `count` chunks `w0 `, `w1 `, … after its role chunk, each made by
+ * putting its word between a prefix and a suffix encoded once.
+ */
+function* longStream(plan: CompletionPlan, count: number): Generator<Uint8Array, void, undefined> {
+  const frames = streamFrames(plan).map((frame) => encoder.encode(encodeFrame(frame)));
+  yield* frames.slice(0, 2);
+  const template = encodeFrame(chunkFrame(plan, [choice({ role: "assistant", content: "\0" })]));
+  const [prefix, suffix] = template.split("\\u0000").map((text) => encoder.encode(text));
+  for (let i = 0; i < count; i++) {
+    const word = encoder.encode(`w${i} `);
+    const write = new Uint8Array(prefix.length + word.length + suffix.length);
+    write.set(prefix, 0);
+    write.set(word, prefix.length);
+    write.set(suffix, prefix.length + word.length);
+    yield write;
+  }
+  yield* frames.slice(2);
 }
 
 /** The scenario that answers (`""` for an ordinary model) and the model that serves. */
