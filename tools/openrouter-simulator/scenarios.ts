@@ -11,17 +11,14 @@
 import {
   choice,
   chunkFrame,
-  completionBody,
+  type CompletionPlan,
   completionResponse,
   contentFrames,
   KEEP_ALIVE,
-  streamFrames,
-} from "./completion-wire.ts";
-import {
-  type CompletionPlan,
   planCompletion,
   type PlanOptions,
   requestedModel,
+  streamFrames,
 } from "./completion.ts";
 import type { SimRequest } from "./exchange.ts";
 import { fixtureAnswer } from "./fixture-scenarios.ts";
@@ -93,7 +90,7 @@ export async function answerCompletion(context: CompletionContext): Promise<Resp
     servedModel: served,
     ...(longChunks ? { pieces: [], completionTokens: longChunks } : {}),
   });
-  if (!stream) return completionResponse(plan.id, completionBody(plan));
+  if (!stream) return completionResponse(plan);
   const headers = { "x-generation-id": plan.id };
   /** The keep-alive, the role chunk and the first `n` content pieces. */
   const partial = (n: number) => [KEEP_ALIVE, ...contentFrames(plan)].slice(0, 2 + n);
