@@ -172,14 +172,7 @@ export function completionResponse(plan: CompletionPlan): Response {
 /** The keep-alive comment OpenRouter sends while a provider warms up. */
 export const KEEP_ALIVE: SseFrame = { comment: "OPENROUTER PROCESSING" };
 
-/**
- * One chunk of `plan`'s stream, as a frame: the head fields, `choices`, then `extra` fields.
- *
- * @example
- * ```ts
- * chunkFrame(plan, [choice({ role: "assistant", content: "Hi" })]);
- * ```
- */
+/** One chunk of `plan`'s stream, as a frame: the head fields, `choices`, then `extra` fields. */
 export function chunkFrame(
   plan: CompletionPlan,
   choices: unknown[],
@@ -198,14 +191,7 @@ export function chunkFrame(
   };
 }
 
-/**
- * A streamed choice with this delta and finish reason.
- *
- * @example
- * ```ts
- * choice({ role: "assistant", content: "" }, "stop");
- * ```
- */
+/** A streamed choice with this delta and finish reason. */
 export function choice(
   delta: Record<string, unknown>,
   finish: string | null = null,
@@ -213,14 +199,7 @@ export function choice(
   return { index: 0, delta, finish_reason: finish, native_finish_reason: finish, logprobs: null };
 }
 
-/**
- * The frames of a streamed plan, ending with `[DONE]`.
- *
- * @example
- * ```ts
- * sseResponse(streamFrames(planCompletion(body)), { headers: { "x-generation-id": plan.id } });
- * ```
- */
+/** The frames of a streamed plan, ending with `[DONE]`. */
 export function streamFrames(plan: CompletionPlan): SseFrame[] {
   const finish = chunkFrame(plan, [choice({ role: "assistant", content: "" }, plan.finishReason)]);
   const usage = plan.usage ? [chunkFrame(plan, [], { usage: plan.usage })] : [];

@@ -25,16 +25,3 @@ export function errorResponse(
   const body = init.userId === false ? { error } : { error, user_id: USER_ID };
   return Response.json(body, { status, headers: init.headers });
 }
-
-/**
- * The real 401 answers: without credentials, and with a key OpenRouter does not know.
- *
- * @example
- * ```ts
- * authError("missing").status; // 401
- * ```
- */
-export function authError(reason: "missing" | "unknown"): Response {
-  const message = reason === "missing" ? "No auth credentials found" : "User not found.";
-  return errorResponse(401, { code: 401, message }, { userId: false });
-}

@@ -75,11 +75,6 @@ export class ExchangeRecorder {
     };
   }
 
-  /** How the exchange ended, or `null` while it runs. */
-  get end(): ExchangeEnd | null {
-    return this.#end;
-  }
-
   /** Wraps the answer so that its bytes and its end are recorded. */
   respond(response: Response): Response {
     this.#answering = false;

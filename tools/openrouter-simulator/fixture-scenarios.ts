@@ -10,10 +10,10 @@ import { replayTranscript, type Split, type StreamEnd } from "./sse.ts";
 import { errorResponse } from "./error-bodies.ts";
 
 /** Where the fixtures live: `tests/fixtures/openrouter/` of this repository. */
-export const FIXTURES_DIR: URL = new URL("../../tests/fixtures/openrouter/", import.meta.url);
+const FIXTURES_DIR: URL = new URL("../../tests/fixtures/openrouter/", import.meta.url);
 
 /** A scenario model served from fixtures. */
-export interface FixtureScenario {
+interface FixtureScenario {
   /** `<name>.json`: the whole answer to chat requests, and to streams when no `transcript`. */
   response?: string;
   /** `<name>.sse`, replayed to stream requests; without `response`, chats answer normally. */
@@ -25,7 +25,7 @@ export interface FixtureScenario {
 }
 
 /** The scenarios (`sim/<name>`) named otherwise than the fixture they send. */
-export const FIXTURE_SCENARIOS: Readonly<Record<string, FixtureScenario>> = {
+const FIXTURE_SCENARIOS: Readonly<Record<string, FixtureScenario>> = {
   "error-html": { response: "error-html-502" },
   "error-text": { response: "error-text-503" },
   "garbage-200": { response: "error-truncated-200" },
@@ -96,7 +96,7 @@ async function responseFixture(name: string, dir: URL): Promise<Response> {
  */
 async function transcriptResponse(
   name: string,
-  replay: Pick<FixtureScenario, "split" | "end">,
+  { split, end }: FixtureScenario,
   dir: URL,
 ): Promise<Response> {
   const text = await loadTranscript(name, dir);
@@ -108,8 +108,8 @@ async function transcriptResponse(
   return replayTranscript(text, {
     status: sidecar.status,
     headers: { ...(id ? { "x-generation-id": id } : {}), ...sidecar.headers },
-    split: replay.split,
-    end: replay.end,
+    split,
+    end,
   });
 }
 
@@ -127,7 +127,7 @@ export async function loadTranscript(name: string, dir: URL = FIXTURES_DIR): Pro
 }
 
 /** No fixture file of that name: it does not exist, or the name is not a plain file name. */
-export class FixtureNotFoundError extends Deno.errors.NotFound {
+class FixtureNotFoundError extends Deno.errors.NotFound {
   override name = "FixtureNotFoundError";
 }
 

@@ -6,7 +6,7 @@
  */
 import { modelsBody } from "./catalogue.ts";
 import { requestedModel } from "./completion.ts";
-import { authError, errorResponse } from "./error-bodies.ts";
+import { errorResponse } from "./error-bodies.ts";
 import type { SimRequest } from "./exchange.ts";
 import { answerCompletion } from "./scenarios.ts";
 
@@ -81,12 +81,15 @@ async function chat(request: SimRequest, context: RouteContext): Promise<Respons
   return await answerCompletion({ ...context, request, body });
 }
 
-/** `null` when the request may go on, else OpenRouter's 401. */
+/** `null` when the request may go on, else OpenRouter's 401: no credentials, or an unknown key. */
 function checkAuth(headers: Headers, apiKey: string | undefined): Response | null {
   const token = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "")?.[1];
-  if (!token) return authError("missing");
-  if (apiKey !== undefined && token !== apiKey) return authError("unknown");
-  return null;
+  const message = !token
+    ? "No auth credentials found"
+    : apiKey !== undefined && token !== apiKey
+    ? "User not found."
+    : null;
+  return message === null ? null : errorResponse(401, { code: 401, message }, { userId: false });
 }
 
 function jsonError(text: string): string {
