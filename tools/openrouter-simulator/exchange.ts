@@ -60,7 +60,6 @@ export class ExchangeRecorder {
   ) {
     this.#incoming = incoming;
     this.#onBytes = onBytes;
-    const sent = this.#sent;
     const simRequest = request as SimRequest;
     // Not enumerable: comparing or serialising a request must not start watching the client.
     Object.defineProperty(simRequest, "signal", {
@@ -70,7 +69,7 @@ export class ExchangeRecorder {
     this.exchange = {
       request: simRequest,
       status: 0,
-      sentBytes: () => sent.bytes(),
+      sentBytes: () => this.#sent.bytes(),
       ended: new Promise((resolve) => this.#settle = resolve),
     };
   }
@@ -102,7 +101,7 @@ export class ExchangeRecorder {
 
   #recorded(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
     const reader = source.getReader();
-    this.#sent.replaying(replayableWrites(source));
+    this.#sent = new ByteLog(replayableWrites(source));
     let ahead: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
     const done = (controller: ReadableStreamDefaultController<Uint8Array>) => {
       if (this.#end !== null) return;
@@ -182,16 +181,13 @@ function brokenAnswer(): Response {
 class ByteLog {
   #buffer = new Uint8Array(0);
   #length = 0;
-  #source: Iterable<Uint8Array> | null = null;
   #writes = 0;
 
-  /** From now on, count writes of `source` instead of copying them. */
-  replaying(source: Iterable<Uint8Array> | null): void {
-    this.#source = source;
-  }
+  /** With a `source`, writes are counted instead of copied. */
+  constructor(readonly source: Iterable<Uint8Array> | null = null) {}
 
   append(chunk: Uint8Array): void {
-    if (this.#source) {
+    if (this.source) {
       this.#writes++;
       return;
     }
@@ -207,18 +203,13 @@ class ByteLog {
 
   /** A copy of the bytes so far. */
   bytes(): Uint8Array {
-    if (!this.#source) return this.#buffer.slice(0, this.#length);
-    const writes: Uint8Array[] = [];
-    for (const write of this.#source) {
-      if (writes.length === this.#writes) break;
-      writes.push(write);
+    if (!this.source) return this.#buffer.slice(0, this.#length);
+    const copy = new ByteLog();
+    let count = 0;
+    for (const write of this.source) {
+      if (count++ === this.#writes) break;
+      copy.append(write);
     }
-    const out = new Uint8Array(writes.reduce((n, w) => n + w.length, 0));
-    let offset = 0;
-    for (const write of writes) {
-      out.set(write, offset);
-      offset += write.length;
-    }
-    return out;
+    return copy.bytes();
   }
 }

@@ -28,14 +28,7 @@ export interface RouteContext {
 /** The API prefix every route lives under. */
 export const API_PREFIX = "/api/v1";
 
-/**
- * Answers one request.
- *
- * @example
- * ```ts
- * const response = await routeRequest(request, { routes: new Map(), closing });
- * ```
- */
+/** Answers one request: a route of OpenRouter's, else a 404 or 405 in its error shape. */
 export async function routeRequest(request: SimRequest, context: RouteContext): Promise<Response> {
   const url = new URL(request.path, "http://simulator");
   const path = url.pathname.startsWith(`${API_PREFIX}/`)
