@@ -83,14 +83,15 @@ export function planCompletion(body: Body, options: PlanOptions = {}): Completio
     ? `The user wrote: "${lastUserText(body).slice(0, 80)}". A short, friendly reply will do.`
     : null;
   const toolCalls = options.tools ? plannedToolCalls(body) : [];
-  let pieces = options.pieces ?? words(replyText(body) + (options.extraText ?? ""));
+  let pieces = toolCalls.length
+    ? []
+    : options.pieces ?? words(replyText(body) + (options.extraText ?? ""));
   let finishReason: CompletionPlan["finishReason"] = toolCalls.length ? "tool_calls" : "stop";
   const limit = maxTokens(body);
-  if (!options.pieces && !toolCalls.length && limit !== null && tokens(pieces.join("")) > limit) {
+  if (!options.pieces && limit !== null && tokens(pieces.join("")) > limit) {
     pieces = cutToTokens(pieces, limit);
     finishReason = "length";
   }
-  if (toolCalls.length) pieces = [];
   const promptTokens = countPromptTokens(body);
   const completionTokens = options.completionTokens ??
     tokens(pieces.join("")) + tokens(reasoning ?? "") +

@@ -182,12 +182,15 @@ class ByteLog {
   #buffer = new Uint8Array(0);
   #length = 0;
   #writes = 0;
+  #source: Iterable<Uint8Array> | null;
 
   /** With a `source`, writes are counted instead of copied. */
-  constructor(readonly source: Iterable<Uint8Array> | null = null) {}
+  constructor(source: Iterable<Uint8Array> | null = null) {
+    this.#source = source;
+  }
 
   append(chunk: Uint8Array): void {
-    if (this.source) {
+    if (this.#source) {
       this.#writes++;
       return;
     }
@@ -203,10 +206,10 @@ class ByteLog {
 
   /** A copy of the bytes so far. */
   bytes(): Uint8Array {
-    if (!this.source) return this.#buffer.slice(0, this.#length);
+    if (!this.#source) return this.#buffer.slice(0, this.#length);
     const copy = new ByteLog();
     let count = 0;
-    for (const write of this.source) {
+    for (const write of this.#source) {
       if (count++ === this.#writes) break;
       copy.append(write);
     }

@@ -56,12 +56,7 @@ export async function routeRequest(request: SimRequest, context: RouteContext): 
 async function chat(request: SimRequest, context: RouteContext): Promise<Response> {
   const body = request.json;
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    const message = request.bodyText.trim() === ""
-      ? "Request body is empty: expected a JSON object"
-      : body === undefined
-      ? `Invalid JSON in request body: ${jsonError(request.bodyText)}`
-      : "Request body must be a JSON object";
-    return errorResponse(400, { code: 400, message });
+    return errorResponse(400, { code: 400, message: bodyProblem(request.bodyText) });
   }
   const custom = context.routes.get(requestedModel(body));
   if (custom) return await custom(request);
@@ -85,11 +80,13 @@ function checkAuth(headers: Headers, apiKey: string | undefined): Response | nul
   return message === null ? null : errorResponse(401, { code: 401, message }, { userId: false });
 }
 
-function jsonError(text: string): string {
+/** Why a body that is not a JSON object was refused. */
+function bodyProblem(text: string): string {
+  if (text.trim() === "") return "Request body is empty: expected a JSON object";
   try {
     JSON.parse(text);
-    return "unknown error";
+    return "Request body must be a JSON object";
   } catch (error) {
-    return (error as Error).message;
+    return `Invalid JSON in request body: ${(error as Error).message}`;
   }
 }

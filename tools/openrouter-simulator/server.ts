@@ -239,7 +239,6 @@ class Simulator implements OpenRouterSimulator {
 }
 
 function parseJson(text: string): unknown {
-  if (!text.trim()) return undefined;
   try {
     return JSON.parse(text);
   } catch {
