@@ -23,105 +23,72 @@ export interface CatalogueModel {
   };
 }
 
-interface Entry {
-  id: string;
-  name: string;
-  provider: string;
-  prompt: string;
-  completion: string;
-  context?: number;
-  reasoning?: boolean;
-  cacheRead?: string;
-}
+/** A model's prompt, completion and (if it has one) cache-read price. */
+type Prices = readonly [prompt: string, completion: string, cacheRead?: string];
 
-function model(entry: Entry): CatalogueModel {
+const MINI: Prices = ["0.00000015", "0.0000006", "0.000000075"];
+const FREE: Prices = ["0", "0"];
+
+/** A catalogue entry: `context` is its context length, `reasoning` whether answers carry it. */
+function model(
+  id: string,
+  name: string,
+  provider: string,
+  [prompt, completion, cacheRead]: Prices,
+  context = 128_000,
+  reasoning = false,
+): CatalogueModel {
   const pricing: CatalogueModel["pricing"] = {
-    prompt: entry.prompt,
-    completion: entry.completion,
+    prompt,
+    completion,
     request: "0",
     image: "0",
     web_search: "0",
     internal_reasoning: "0",
   };
-  if (entry.cacheRead) pricing.input_cache_read = entry.cacheRead;
-  return {
-    id: entry.id,
-    name: entry.name,
-    provider: entry.provider,
-    context_length: entry.context ?? 128_000,
-    reasoning: entry.reasoning ?? false,
-    pricing,
-  };
+  if (cacheRead) pricing.input_cache_read = cacheRead;
+  return { id, name, provider, context_length: context, reasoning, pricing };
 }
-
-const mini = { prompt: "0.00000015", completion: "0.0000006", cacheRead: "0.000000075" };
 
 /**
  * Realistic models, then the `sim/*` scenario models that answer normally, priced like
  * `openai/gpt-4o-mini` so that a cost estimate from `/models` can find them.
  */
 export const CATALOGUE: readonly CatalogueModel[] = [
-  model({ id: "openai/gpt-4o-mini", name: "OpenAI: GPT-4o-mini", provider: "OpenAI", ...mini }),
-  model({
-    id: "openai/gpt-4o",
-    name: "OpenAI: GPT-4o",
-    provider: "Azure",
-    prompt: "0.0000025",
-    completion: "0.00001",
-    cacheRead: "0.00000125",
-  }),
-  model({
-    id: "anthropic/claude-3.5-sonnet",
-    name: "Anthropic: Claude 3.5 Sonnet",
-    provider: "Anthropic",
-    prompt: "0.000003",
-    completion: "0.000015",
-    context: 200_000,
-    cacheRead: "0.0000003",
-  }),
-  model({
-    id: "google/gemini-2.0-flash-001",
-    name: "Google: Gemini 2.0 Flash",
-    provider: "Google AI Studio",
-    prompt: "0.0000001",
-    completion: "0.0000004",
-    context: 1_048_576,
-  }),
-  model({
-    id: "meta-llama/llama-3.3-70b-instruct",
-    name: "Meta: Llama 3.3 70B Instruct",
-    provider: "Groq",
-    prompt: "0.00000013",
-    completion: "0.0000004",
-    context: 131_072,
-  }),
-  model({
-    id: "deepseek/deepseek-r1",
-    name: "DeepSeek: R1",
-    provider: "DeepSeek",
-    prompt: "0.0000004",
-    completion: "0.000002",
-    context: 163_840,
-    reasoning: true,
-  }),
-  model({
-    id: "meta-llama/llama-3.3-8b-instruct:free",
-    name: "Meta: Llama 3.3 8B Instruct (free)",
-    provider: "Together",
-    prompt: "0",
-    completion: "0",
-    context: 131_072,
-  }),
-  ...["sim/no-cost", "sim/no-usage", "sim/cached", "sim/reasoning", "sim/tools"].map((id) =>
-    model({ id, name: `Simulator: ${id.slice(4)}`, provider: "OpenAI", ...mini })
+  model("openai/gpt-4o-mini", "OpenAI: GPT-4o-mini", "OpenAI", MINI),
+  model("openai/gpt-4o", "OpenAI: GPT-4o", "Azure", ["0.0000025", "0.00001", "0.00000125"]),
+  model("anthropic/claude-3.5-sonnet", "Anthropic: Claude 3.5 Sonnet", "Anthropic", [
+    "0.000003",
+    "0.000015",
+    "0.0000003",
+  ], 200_000),
+  model("google/gemini-2.0-flash-001", "Google: Gemini 2.0 Flash", "Google AI Studio", [
+    "0.0000001",
+    "0.0000004",
+  ], 1_048_576),
+  model("meta-llama/llama-3.3-70b-instruct", "Meta: Llama 3.3 70B Instruct", "Groq", [
+    "0.00000013",
+    "0.0000004",
+  ], 131_072),
+  model(
+    "deepseek/deepseek-r1",
+    "DeepSeek: R1",
+    "DeepSeek",
+    ["0.0000004", "0.000002"],
+    163_840,
+    true,
   ),
-  model({
-    id: "sim/free:free",
-    name: "Simulator: free",
-    provider: "OpenAI",
-    prompt: "0",
-    completion: "0",
-  }),
+  model(
+    "meta-llama/llama-3.3-8b-instruct:free",
+    "Meta: Llama 3.3 8B Instruct (free)",
+    "Together",
+    FREE,
+    131_072,
+  ),
+  ...["sim/no-cost", "sim/no-usage", "sim/cached", "sim/reasoning", "sim/tools"].map((id) =>
+    model(id, `Simulator: ${id.slice(4)}`, "OpenAI", MINI)
+  ),
+  model("sim/free:free", "Simulator: free", "OpenAI", FREE),
 ];
 
 const PROVIDERS: Record<string, string> = {
@@ -146,13 +113,8 @@ const PROVIDERS: Record<string, string> = {
 export function modelInfo(id: string): CatalogueModel {
   const listed = CATALOGUE.find((m) => m.id === id);
   if (listed) return listed;
-  const free = id.endsWith(":free");
-  return model({
-    id,
-    name: id,
-    provider: PROVIDERS[id.split("/")[0]] ?? "OpenAI",
-    ...(free ? { prompt: "0", completion: "0" } : mini),
-  });
+  const provider = PROVIDERS[id.split("/")[0]] ?? "OpenAI";
+  return model(id, id, provider, id.endsWith(":free") ? FREE : MINI);
 }
 
 /** The `GET /models` body: `{ data: [...] }` in OpenRouter's shape. */
