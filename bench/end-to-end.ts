@@ -34,7 +34,7 @@ interface SideTiming {
 /** Runs the client in a fresh process and parses the JSON it prints. */
 async function client<T>(args: string[]): Promise<T> {
   const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-all", here("./end-to-end/client.ts"), ...args],
+    args: ["run", "--quiet", "--allow-all", "--no-lock", here("./end-to-end/client.ts"), ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -65,11 +65,15 @@ async function withHandlers<T>(fn: (handlers: Record<Mode, ListeningProcess>) =>
   }
 }
 
-/** Peak RSS of a fresh handler of each mode after `streams` concurrent long streams. */
+/**
+ * Peak RSS of a fresh handler of each mode after `streams` concurrent long streams. The
+ * hand-logged relay is left out: it is a floor for time, not memory (it keeps each stream's text
+ * as JavaScript strings; on Deno 2.1.14 its handler grew to 18.7 GB and was killed).
+ */
 function peakMemory(streams: number, chunks: number): Promise<Record<Mode, number>> {
   return withHandlers(async (handlers) => {
     const peak = {} as Record<Mode, number>;
-    for (const mode of MODES) {
+    for (const mode of MODES.filter((mode) => mode !== "logged")) {
       await client(["load", handlers[mode].url, String(streams), String(chunks)]);
       peak[mode] = (await (await fetch(`${handlers[mode].url}/peak-rss`)).json()).peakRssMb;
     }
@@ -172,11 +176,11 @@ if (import.meta.main) {
       `handler peak RSS, ${streams} streams × ${chunks} chunks at once`,
       mb("raw"),
       mb("js"),
-      mb("logged"),
+      "",
       mb("service"),
       memoryRatio("raw"),
       memoryRatio("js"),
-      memoryRatio("logged"),
+      "",
       "≤ 1.50× JS relay",
       verdict(memory.service / memory.js <= 1.5),
       ...(baseline ? [mb("before"), memoryRatio("before")] : []),

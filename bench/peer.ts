@@ -74,7 +74,9 @@ export async function startProcess(
     url: text.slice(0, text.indexOf("\n")),
     pid: child.pid,
     close: async () => {
-      child.kill();
+      try {
+        child.kill();
+      } catch { /* it has exited already (killed for memory, say): its status says how */ }
       await child.status;
       await child.stdout.cancel().catch(() => {});
     },
