@@ -68,7 +68,8 @@ async function withHandlers<T>(fn: (handlers: Record<Mode, ListeningProcess>) =>
 /**
  * Peak RSS of a fresh handler of each mode after `streams` concurrent long streams. The
  * hand-logged relay is left out: it is a floor for time, not memory (it keeps each stream's text
- * as JavaScript strings; on Deno 2.1.14 its handler grew to 18.7 GB and was killed).
+ * as JavaScript strings: 770–972 MB on Deno 2.9.6, about 3× the service). On Deno 2.1.14 the JS
+ * relay alone peaks near 18 GB: run this phase there only with that much memory to spare.
  */
 function peakMemory(streams: number, chunks: number): Promise<Record<Mode, number>> {
   return withHandlers(async (handlers) => {
