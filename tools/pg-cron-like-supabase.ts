@@ -15,21 +15,17 @@
  * @module
  */
 
-/** Where the copy's binaries are, to pass to `initdb` and `pg_ctl`. */
-export interface PinnedInstall {
-  bindir: string;
-}
-
 /**
- * Builds the copy under `root` from the installation whose binaries are in `bindir`.
+ * Builds the copy under `root` from the installation whose binaries are in `bindir`; returns where
+ * the copy's binaries are, to pass to `initdb` and `pg_ctl`.
  *
  * @example
  * ```ts
- * const { bindir } = await pinnedPgCronInstall("/tmp/pg/install", "/usr/lib/postgresql/15/bin");
+ * const bindir = await pinnedPgCronInstall("/tmp/pg/install", "/usr/lib/postgresql/15/bin");
  * // `${bindir}/initdb`, then start with shared_preload_libraries=pg_cron
  * ```
  */
-export async function pinnedPgCronInstall(root: string, bindir: string): Promise<PinnedInstall> {
+export async function pinnedPgCronInstall(root: string, bindir: string): Promise<string> {
   const sharedir = await pgConfig(bindir, "--sharedir");
   const pkglibdir = await pgConfig(bindir, "--pkglibdir");
   const control = `${sharedir}/extension/pg_cron.control`;
@@ -48,7 +44,7 @@ export async function pinnedPgCronInstall(root: string, bindir: string): Promise
   const pinned = `${root}${sharedir}/extension/pg_cron.control`;
   await Deno.remove(pinned);
   await Deno.writeTextFile(pinned, pinSchema(original));
-  return { bindir: copyBin };
+  return copyBin;
 }
 
 /** The control file with `schema = pg_catalog`, as pg_cron 1.5 and later ship it. */

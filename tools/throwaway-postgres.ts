@@ -26,18 +26,10 @@ export interface ThrowawayPostgres extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-/** Options of {@link startThrowawayPostgres}. */
-export interface ThrowawayPostgresOptions {
-  /**
-   * Preload pg_cron for the `postgres` database, with its control file pinning
-   * `schema = pg_catalog` as pg_cron 1.5+ (Supabase's) does: see `pg-cron-like-supabase.ts`.
-   * @default {false}
-   */
-  pgCron?: boolean;
-}
-
 /**
  * Starts a server in `dir` (a new temp dir by default) and waits until it accepts connections.
+ * `pgCron` preloads pg_cron for the `postgres` database, with its control file pinning
+ * `schema = pg_catalog` as pg_cron 1.5+ (Supabase's) does: see `pg-cron-like-supabase.ts`.
  *
  * @example
  * ```ts
@@ -47,56 +39,39 @@ export interface ThrowawayPostgresOptions {
  */
 export async function startThrowawayPostgres(
   dir?: string,
-  options: ThrowawayPostgresOptions = {},
+  options: { pgCron?: boolean } = {},
 ): Promise<ThrowawayPostgres> {
   const systemBin = await findPostgresBinDir();
   if (!systemBin) throw new Error("Cannot find PostgreSQL (pg_config): install postgresql-15");
   const root = dir ?? await Deno.makeTempDir({ prefix: "llm-logs-pg-" });
   await Deno.mkdir(root, { recursive: true });
-  const bin = options.pgCron
-    ? (await pinnedPgCronInstall(`${root}/install`, systemBin)).bindir
-    : systemBin;
-  const owner = await serverUser();
+  const bin = options.pgCron ? await pinnedPgCronInstall(`${root}/install`, systemBin) : systemBin;
+  const owner = serverUser();
   if (owner) await run("chown", [owner, root]);
   const data = `${root}/data`;
   const port = freePort();
-  await run(`${bin}/initdb`, [
-    "-D",
-    data,
-    "-U",
-    "postgres",
-    "--auth=trust",
-    "-E",
-    "UTF8",
-    "--no-locale",
-  ], owner);
+  const initdb = ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"];
+  await run(`${bin}/initdb`, initdb, owner);
   const cron = options.pgCron
     ? " -c shared_preload_libraries=pg_cron -c cron.database_name=postgres"
     : "";
   const settings =
     `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off${cron}`;
-  await run(`${bin}/pg_ctl`, [
-    "-D",
-    data,
-    "-l",
-    `${root}/server.log`,
-    "-o",
-    settings,
-    "-w",
-    "start",
-  ], owner);
-  await Deno.writeTextFile(`${root}/port`, String(port));
-  return handle(root, port, bin, owner);
+  const start = ["-D", data, "-l", `${root}/server.log`, "-o", settings, "-w", "start"];
+  await run(`${bin}/pg_ctl`, start, owner);
+  const stop = () => stopThrowawayPostgres(root);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    dir: root,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }
 
 /** Stops the server started in `dir` and removes the folder. */
 export async function stopThrowawayPostgres(dir: string): Promise<void> {
   const bin = await findPostgresBinDir();
-  const owner = await serverUser();
-  if (bin) {
-    await run(`${bin}/pg_ctl`, ["-D", `${dir}/data`, "-m", "immediate", "-w", "stop"], owner)
-      .catch(() => {});
-  }
+  if (bin) await run(`${bin}/pg_ctl`, stopArgs(dir), serverUser()).catch(() => {});
   await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
 
@@ -108,7 +83,7 @@ export async function restartThrowawayPostgres(dir: string): Promise<void> {
   // The system's binaries: a server started with `pgCron` runs from a private copy instead.
   const bin = await findPostgresBinDir();
   if (!bin) throw new Error("Cannot find PostgreSQL (pg_config): install postgresql-15");
-  const owner = await serverUser();
+  const owner = serverUser();
   // -l again: pg_ctl remembers the server's options, not its log file, and a server writing to
   // our pipe would keep it open.
   const args = ["-D", `${dir}/data`, "-l", `${dir}/server.log`, "-m", "immediate", "-w"];
@@ -118,39 +93,13 @@ export async function restartThrowawayPostgres(dir: string): Promise<void> {
 /** Stops the server synchronously (for `unload` handlers, which cannot wait). */
 export function stopThrowawayPostgresSync(dir: string): void {
   try {
-    const bin = new TextDecoder().decode(
-      new Deno.Command("pg_config", { args: ["--bindir"], stdout: "piped" }).outputSync().stdout,
-    ).trim();
-    const args = ["-D", `${dir}/data`, "-m", "immediate", "-w", "stop"];
-    const [cmd, argv] = Deno.uid() === 0
-      ? ["runuser", [
-        "-u",
-        /^postgres:/m.test(Deno.readTextFileSync("/etc/passwd")) ? "postgres" : "nobody",
-        "--",
-        `${bin}/pg_ctl`,
-        ...args,
-      ]]
-      : [`${bin}/pg_ctl`, args];
-    new Deno.Command(cmd as string, { args: argv as string[], stdout: "null", stderr: "null" })
-      .outputSync();
+    const [cmd, args] = asUser(`${postgresBinDir()}/pg_ctl`, stopArgs(dir), serverUser());
+    new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).outputSync();
     Deno.removeSync(dir, { recursive: true });
   } catch { /* best effort at exit */ }
 }
 
-function handle(
-  dir: string,
-  port: number,
-  _bin: string,
-  _owner: string | undefined,
-): ThrowawayPostgres {
-  const stop = () => stopThrowawayPostgres(dir);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    dir,
-    stop,
-    [Symbol.asyncDispose]: stop,
-  };
-}
+const stopArgs = (dir: string) => ["-D", `${dir}/data`, "-m", "immediate", "-w", "stop"];
 
 /**
  * The folder of `initdb` and `pg_ctl` (`pg_config --bindir`), or `undefined` when `pg_config`
@@ -161,27 +110,29 @@ function handle(
  * if (!await findPostgresBinDir()) console.log("skipped: no PostgreSQL");
  * ```
  */
-export async function findPostgresBinDir(): Promise<string | undefined> {
+export function findPostgresBinDir(): Promise<string | undefined> {
+  return Promise.resolve(postgresBinDir());
+}
+
+function postgresBinDir(): string | undefined {
   try {
-    const out = await new Deno.Command("pg_config", {
-      args: ["--bindir"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!out.success) return undefined;
+    const options: Deno.CommandOptions = { args: ["--bindir"], stdout: "piped", stderr: "null" };
+    const out = new Deno.Command("pg_config", options).outputSync();
     const bin = new TextDecoder().decode(out.stdout).trim();
-    await Deno.stat(`${bin}/initdb`);
-    return bin;
+    return out.success && Deno.statSync(`${bin}/initdb`) ? bin : undefined;
   } catch {
     return undefined; // no pg_config, or a client-only installation
   }
 }
 
 /** `initdb` refuses to run as root: run the server as the `postgres` system user then. */
-async function serverUser(): Promise<string | undefined> {
+function serverUser(): string | undefined {
   if (Deno.uid() !== 0) return undefined;
-  const passwd = await Deno.readTextFile("/etc/passwd");
-  return /^postgres:/m.test(passwd) ? "postgres" : "nobody";
+  return /^postgres:/m.test(Deno.readTextFileSync("/etc/passwd")) ? "postgres" : "nobody";
+}
+
+function asUser(command: string, args: string[], user?: string): [string, string[]] {
+  return user ? ["runuser", ["-u", user, "--", command, ...args]] : [command, args];
 }
 
 function freePort(): number {
@@ -191,10 +142,8 @@ function freePort(): number {
   return port;
 }
 
-async function run(command: string, args: string[], asUser?: string): Promise<void> {
-  const [cmd, argv] = asUser
-    ? ["runuser", ["-u", asUser, "--", command, ...args]]
-    : [command, args];
+async function run(command: string, args: string[], user?: string): Promise<void> {
+  const [cmd, argv] = asUser(command, args, user);
   const out = await new Deno.Command(cmd, { args: argv, stdout: "piped", stderr: "piped" })
     .output();
   if (!out.success) {
