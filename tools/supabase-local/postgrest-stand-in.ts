@@ -62,7 +62,7 @@ export function createPostgrestStandIn(
     } catch {
       return error(400, "PGRST102", "Empty or invalid json");
     }
-    const response = await respond(db, options, request, url, body);
+    const response = await respond(db, options, request, url, body).catch(failure);
     calls.push({
       method: request.method,
       url,
@@ -99,33 +99,20 @@ async function respond(
   const rows = Array.isArray(body) ? body : [body];
   const columns = url.searchParams.get("columns")?.split(",").map((c) => c.replace(/^"|"$/g, "")) ??
     Object.keys(rows[0] ?? {});
-  try {
-    await db.asServiceRole(async (tx) => {
-      const types = await columnTypes(tx, table!); // a table when not a function, checked above
-      if (!types.size) {
-        throw Object.assign(new Error(`relation "public.${table}" does not exist`), {
-          code: "42P01",
-        });
-      }
-      const unknown = columns.find((c) => !types.has(c));
-      if (unknown) {
-        throw Object.assign(new Error(`Could not find the '${unknown}' column`), {
-          code: "PGRST204",
-        });
-      }
-      const list = columns.map((c) => `"${c}"`).join(", ");
-      const record = columns.map((c) => `"${c}" ${types.get(c)}`).join(", ");
-      await tx.query(
-        `insert into public."${table}" (${list}) select ${list} from json_to_recordset($1::text::json) as _(${record})${
-          onConflict(url, request.headers, types)
-        }`,
-        [JSON.stringify(rows)],
-      );
-    });
-  } catch (caught) {
-    const code = (caught as { code?: string }).code ?? "XX000";
-    return error(statusFor(code), code, (caught as Error).message);
-  }
+  await db.asServiceRole(async (tx) => {
+    const types = await columnTypes(tx, table!); // a table when not a function, checked above
+    if (!types.size) throw coded("42P01", `relation "public.${table}" does not exist`);
+    const unknown = columns.find((c) => !types.has(c));
+    if (unknown) throw coded("PGRST204", `Could not find the '${unknown}' column`);
+    const list = columns.map((c) => `"${c}"`).join(", ");
+    const record = columns.map((c) => `"${c}" ${types.get(c)}`).join(", ");
+    await tx.query(
+      `insert into public."${table}" (${list}) select ${list} from json_to_recordset($1::text::json) as _(${record})${
+        onConflict(url, request.headers, types)
+      }`,
+      [JSON.stringify(rows)],
+    );
+  });
   return new Response(null, { status: 201 });
 }
 
@@ -141,35 +128,23 @@ async function callFunction(db: ServiceRoleDatabase, fn: string, body: unknown):
     ? body as Record<string, unknown>
     : {};
   const names = Object.keys(args);
-  try {
-    const text = await db.asServiceRole(async (tx) => {
-      const found = await functionArguments(tx, fn);
-      if (!found || names.some((name) => !found.types.has(name))) {
-        throw Object.assign(
-          new Error(`Could not find the function public.${fn}(${names.join(", ")})`),
-          { code: "PGRST202" },
-        );
-      }
-      const record = names.map((n) => `"${n}" ${found.types.get(n)}`).join(", ");
-      const named = names.map((n) => `"${n}" := _."${n}"`).join(", ");
-      const from = names.length
-        ? `json_to_record($1::text::json) as _(${record}), lateral public."${fn}"(${named}) as r`
-        : `public."${fn}"() as r`;
-      const sql = found.returnsSet
-        ? `select coalesce(json_agg(r), '[]')::text as body from ${from}`
-        : `select to_json(r)::text as body from ${from}`;
-      const [row] = await tx.query<{ body: string }>(
-        sql,
-        names.length ? [JSON.stringify(args)] : [],
-      );
-      return row?.body ?? "null";
-    });
-    return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
-  } catch (caught) {
-    const code = (caught as { code?: string }).code ?? "XX000";
-    const status = code === "PGRST202" ? 404 : statusFor(code);
-    return error(status, code, (caught as Error).message);
-  }
+  const text = await db.asServiceRole(async (tx) => {
+    const found = await functionArguments(tx, fn);
+    if (!found || names.some((name) => !found.types.has(name))) {
+      throw coded("PGRST202", `Could not find the function public.${fn}(${names.join(", ")})`);
+    }
+    const record = names.map((n) => `"${n}" ${found.types.get(n)}`).join(", ");
+    const named = names.map((n) => `"${n}" := _."${n}"`).join(", ");
+    const from = names.length
+      ? `json_to_record($1::text::json) as _(${record}), lateral public."${fn}"(${named}) as r`
+      : `public."${fn}"() as r`;
+    const sql = found.returnsSet
+      ? `select coalesce(json_agg(r), '[]')::text as body from ${from}`
+      : `select to_json(r)::text as body from ${from}`;
+    const [row] = await tx.query<{ body: string }>(sql, names.length ? [JSON.stringify(args)] : []);
+    return row?.body ?? "null";
+  });
+  return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
 }
 
 /** The input arguments of `public.<fn>` by name, with their types, or `null` if there is none. */
@@ -202,16 +177,12 @@ function onConflict(url: URL, headers: Headers, types: Map<string, string>): str
   const target = url.searchParams.get("on_conflict");
   if (!resolution) return "";
   if (resolution !== "ignore-duplicates") {
-    throw Object.assign(new Error(`resolution=${resolution} is not supported by the stand-in`), {
-      code: "PGRST100",
-    });
+    throw coded("PGRST100", `resolution=${resolution} is not supported by the stand-in`);
   }
   if (!target) return " on conflict do nothing";
   const columns = target.split(",").map((c) => c.trim());
   const unknown = columns.find((c) => !types.has(c));
-  if (unknown) {
-    throw Object.assign(new Error(`column "${unknown}" does not exist`), { code: "42703" });
-  }
+  if (unknown) throw coded("42703", `column "${unknown}" does not exist`);
   return ` on conflict (${columns.map((c) => `"${c}"`).join(", ")}) do nothing`;
 }
 
@@ -232,7 +203,7 @@ async function columnTypes(tx: Queryable, table: string): Promise<Map<string, st
  */
 function statusFor(code: string): number {
   if (code === "42501") return 403;
-  if (code === "42P01" || code === "PGRST205") return 404;
+  if (code === "42P01" || code === "PGRST202" || code === "PGRST205") return 404;
   if (code === "23505" || code === "23503") return 409;
   if (code.startsWith("53") || code === "PGRST000") return 503;
   if (code.startsWith("54")) return 500;
@@ -242,4 +213,14 @@ function statusFor(code: string): number {
 
 function error(status: number, code: string, message: string): Response {
   return Response.json({ code, message, details: null, hint: null }, { status });
+}
+
+/** A thrown error (the database's, or one of ours made by {@link coded}) as PostgREST answers it. */
+function failure(caught: unknown): Response {
+  const code = (caught as { code?: string }).code ?? "XX000";
+  return error(statusFor(code), code, (caught as Error).message);
+}
+
+function coded(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
 }
