@@ -94,13 +94,8 @@ function missingParents(file: string, root: string): string[] {
   return parts.map((_, i) => `${root}/${parts.slice(0, i + 1).join("/")}`);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
+function exists(path: string): Promise<boolean> {
+  return Deno.lstat(path).then(() => true, () => false);
 }
 
 /** One file to write, its path relative to the project. */
@@ -166,9 +161,7 @@ export async function planAdoption(
     stamp += 1000;
   }
   for (const file of files) {
-    if (await Deno.lstat(`${project}/${file.path}`).then(() => true, () => false)) {
-      conflicts.push(file.path);
-    }
+    if (await exists(`${project}/${file.path}`)) conflicts.push(file.path);
   }
   return { project, files, conflicts };
 }
@@ -179,9 +172,7 @@ export function formatStamp(date: Date): string {
 }
 
 function stampTime(stamp: string): number {
-  const [y, mo, d, h, mi, s] = stamp.match(/^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/)!.slice(1)
-    .map(Number);
-  return Date.UTC(y, mo - 1, d, h, mi, s);
+  return Date.parse(stamp.replace(/^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/, "$1-$2-$3T$4:$5:$6Z"));
 }
 
 /** Every file under `dir` (or `dir` itself when it is a file, as ""), relative, sorted. */
