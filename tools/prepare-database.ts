@@ -13,14 +13,9 @@
 import postgres from "postgres";
 import { migrationFiles, supabaseStandInSql } from "./supabase-local/migrations.ts";
 
-/** Options of {@link prepareDatabase}. */
-export interface PrepareDatabaseOptions {
-  /** Also `create extension pgtap` (needs Debian's `postgresql-15-pgtap`). @default {false} */
-  pgtap?: boolean;
-}
-
 /**
- * Recreates `name` on the server of `url` and migrates it.
+ * Recreates `name` on the server of `url` and migrates it; `pgtap` also runs
+ * `create extension pgtap` (needs Debian's `postgresql-15-pgtap`).
  *
  * @example
  * ```ts
@@ -30,7 +25,7 @@ export interface PrepareDatabaseOptions {
 export async function prepareDatabase(
   url: string,
   name: string,
-  options: PrepareDatabaseOptions = {},
+  options: { pgtap?: boolean } = {},
 ): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new TypeError(`Invalid database name: "${name}"`);
   const admin = postgres(url, { max: 1, onnotice: () => {} });

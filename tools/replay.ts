@@ -125,13 +125,11 @@ async function sinkFromEnvironment(): Promise<
   );
 }
 
-async function readInput(files: string[]): Promise<string> {
-  if (files.length) return (await Promise.all(files.map((f) => Deno.readTextFile(f)))).join("\n");
-  return await new Response(Deno.stdin.readable).text();
-}
-
 if (import.meta.main) {
-  const { rows, skipped } = parseUnwrittenLines(await readInput(Deno.args));
+  const text = Deno.args.length
+    ? (await Promise.all(Deno.args.map((file) => Deno.readTextFile(file)))).join("\n")
+    : await new Response(Deno.stdin.readable).text();
+  const { rows, skipped } = parseUnwrittenLines(text);
   const target = await sinkFromEnvironment();
   try {
     const { written, refused } = await replayRows(rows, target.sink);

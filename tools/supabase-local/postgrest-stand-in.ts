@@ -63,13 +63,8 @@ export function createPostgrestStandIn(
       return error(400, "PGRST102", "Empty or invalid json");
     }
     const response = await respond(db, options, request, url, body).catch(failure);
-    calls.push({
-      method: request.method,
-      url,
-      headers: request.headers,
-      body,
-      status: response.status,
-    });
+    const { method, headers } = request;
+    calls.push({ method, url, headers, body, status: response.status });
     return response;
   };
   return {
