@@ -49,10 +49,7 @@ export async function adopt(project: string, options: AdoptOptions = {}): Promis
     );
   }
   const source = decodeURIComponent(new URL("../", import.meta.url).pathname).replace(/\/$/, "");
-  const plan = await planAdoption(source, project, {
-    withHttp: options.withHttp ?? false,
-    now: (options.now ?? (() => new Date()))(),
-  });
+  const plan = await planAdoption(source, project, options);
   if (plan.conflicts.length > 0) {
     throw new AdoptionRefused(
       `Cannot adopt into ${project}: nothing was written, because these exist already:\n` +
@@ -124,16 +121,13 @@ const MIGRATIONS = "supabase/migrations/";
  *
  * @example
  * ```ts
- * const plan = await planAdoption("/path/to/this/repository", "../my-app", {
- *   withHttp: false,
- *   now: new Date(),
- * });
+ * const plan = await planAdoption("/path/to/this/repository", "../my-app");
  * ```
  */
 export async function planAdoption(
   source: string,
   project: string,
-  options: { withHttp: boolean; now: Date },
+  options: AdoptOptions = {},
 ): Promise<AdoptionPlan> {
   const files: PlannedFile[] = [];
   for (const entry of options.withHttp ? [...MODULE, ...HTTP] : MODULE) {
@@ -149,13 +143,15 @@ export async function planAdoption(
   const ours = (await listFiles(`${source}/${MIGRATIONS}`)).filter((n) => n.endsWith(".sql"));
   const conflicts: string[] = [];
   const newest = theirs.map((name) => name.match(/^(\d{14})_/)?.[1]).filter(Boolean).sort().at(-1);
-  let stamp = Math.max(options.now.getTime(), newest ? stampTime(newest) + 1000 : 0);
+  const now = (options.now ?? (() => new Date()))().getTime();
+  let stamp = Math.max(now, newest ? stampTime(newest) + 1000 : 0);
   for (const name of ours.sort()) {
     const bare = name.replace(/^\d+_/, "");
     const twin = theirs.find((existing) => existing.replace(/^\d+_/, "") === bare);
     if (twin) conflicts.push(`${MIGRATIONS}${twin} (a migration named ${bare})`);
     files.push({
-      path: `${MIGRATIONS}${formatStamp(new Date(stamp))}_${bare}`,
+      // YYYYMMDDHHMMSS in UTC, as `supabase migration new` names files
+      path: `${MIGRATIONS}${new Date(stamp).toISOString().replace(/\D/g, "").slice(0, 14)}_${bare}`,
       bytes: await Deno.readFile(`${source}/${MIGRATIONS}${name}`),
     });
     stamp += 1000;
@@ -164,11 +160,6 @@ export async function planAdoption(
     if (await exists(`${project}/${file.path}`)) conflicts.push(file.path);
   }
   return { project, files, conflicts };
-}
-
-/** `YYYYMMDDHHMMSS` in UTC, as `supabase migration new` names files. */
-export function formatStamp(date: Date): string {
-  return date.toISOString().replace(/\D/g, "").slice(0, 14);
 }
 
 function stampTime(stamp: string): number {
