@@ -83,11 +83,10 @@ export async function restartThrowawayPostgres(dir: string): Promise<void> {
   // The system's binaries: a server started with `pgCron` runs from a private copy instead.
   const bin = await findPostgresBinDir();
   if (!bin) throw new Error("Cannot find PostgreSQL (pg_config): install postgresql-15");
-  const owner = serverUser();
   // -l again: pg_ctl remembers the server's options, not its log file, and a server writing to
   // our pipe would keep it open.
-  const args = ["-D", `${dir}/data`, "-l", `${dir}/server.log`, "-m", "immediate", "-w"];
-  await run(`${bin}/pg_ctl`, [...args, "restart"], owner);
+  const args = ["-D", `${dir}/data`, "-l", `${dir}/server.log`, "-m", "immediate", "-w", "restart"];
+  await run(`${bin}/pg_ctl`, args, serverUser());
 }
 
 /** Stops the server synchronously (for `unload` handlers, which cannot wait). */
