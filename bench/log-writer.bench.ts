@@ -39,7 +39,7 @@ const SERVER_SKIPPED =
   "run with DATABASE_URL=postgres://postgres@127.0.0.1:54322/postgres deno task bench";
 
 const givenUrl = Deno.env.get("DATABASE_URL");
-const server = givenUrl || !await findPostgresBinDir() ? null : await startThrowawayPostgres();
+const server = givenUrl || !findPostgresBinDir() ? null : await startThrowawayPostgres();
 globalThis.addEventListener("unload", () => server && stopThrowawayPostgresSync(server.dir));
 const serverUrl = givenUrl ?? server?.url;
 let sql: postgres.Sql | null = null;

@@ -41,7 +41,7 @@ export async function startThrowawayPostgres(
   dir?: string,
   options: { pgCron?: boolean } = {},
 ): Promise<ThrowawayPostgres> {
-  const systemBin = await findPostgresBinDir();
+  const systemBin = findPostgresBinDir();
   if (!systemBin) throw new Error("Cannot find PostgreSQL (pg_config): install postgresql-15");
   const root = dir ?? await Deno.makeTempDir({ prefix: "llm-logs-pg-" });
   await Deno.mkdir(root, { recursive: true });
@@ -70,7 +70,7 @@ export async function startThrowawayPostgres(
 
 /** Stops the server started in `dir` and removes the folder. */
 export async function stopThrowawayPostgres(dir: string): Promise<void> {
-  const bin = await findPostgresBinDir();
+  const bin = findPostgresBinDir();
   if (bin) await run(`${bin}/pg_ctl`, stopArgs(dir), serverUser()).catch(() => {});
   await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
@@ -81,7 +81,7 @@ export async function stopThrowawayPostgres(dir: string): Promise<void> {
  */
 export async function restartThrowawayPostgres(dir: string): Promise<void> {
   // The system's binaries: a server started with `pgCron` runs from a private copy instead.
-  const bin = await findPostgresBinDir();
+  const bin = findPostgresBinDir();
   if (!bin) throw new Error("Cannot find PostgreSQL (pg_config): install postgresql-15");
   // -l again: pg_ctl remembers the server's options, not its log file, and a server writing to
   // our pipe would keep it open.
@@ -92,7 +92,7 @@ export async function restartThrowawayPostgres(dir: string): Promise<void> {
 /** Stops the server synchronously (for `unload` handlers, which cannot wait). */
 export function stopThrowawayPostgresSync(dir: string): void {
   try {
-    const [cmd, args] = asUser(`${postgresBinDir()}/pg_ctl`, stopArgs(dir), serverUser());
+    const [cmd, args] = asUser(`${findPostgresBinDir()}/pg_ctl`, stopArgs(dir), serverUser());
     new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).outputSync();
     Deno.removeSync(dir, { recursive: true });
   } catch { /* best effort at exit */ }
@@ -102,18 +102,15 @@ const stopArgs = (dir: string) => ["-D", `${dir}/data`, "-m", "immediate", "-w",
 
 /**
  * The folder of `initdb` and `pg_ctl` (`pg_config --bindir`), or `undefined` when `pg_config`
- * is not on `PATH` or points at no server binaries.
+ * is not on `PATH` or points at no server binaries. Synchronous, so that the synchronous stop
+ * can use it too.
  *
  * @example
  * ```ts
- * if (!await findPostgresBinDir()) console.log("skipped: no PostgreSQL");
+ * if (!findPostgresBinDir()) console.log("skipped: no PostgreSQL");
  * ```
  */
-export function findPostgresBinDir(): Promise<string | undefined> {
-  return Promise.resolve(postgresBinDir());
-}
-
-function postgresBinDir(): string | undefined {
+export function findPostgresBinDir(): string | undefined {
   try {
     const options: Deno.CommandOptions = { args: ["--bindir"], stdout: "piped", stderr: "null" };
     const out = new Deno.Command("pg_config", options).outputSync();

@@ -27,7 +27,7 @@ Deno.test("the benchmark suites still run (one iteration each)", async () => {
     assert.ok(bench.includes(group), `missing group "${group}"`);
   }
   // The server group needs DATABASE_URL or an installed PostgreSQL; without, one line says so.
-  if (Deno.env.get("DATABASE_URL") || await findPostgresBinDir()) {
+  if (Deno.env.get("DATABASE_URL") || findPostgresBinDir()) {
     assert.ok(bench.includes("writer throughput, PostgreSQL server"), "missing the server group");
   } else {
     assert.match(bench, /writer throughput, PostgreSQL server: skipped .*DATABASE_URL=/);

@@ -77,7 +77,7 @@ export class LogPipeline {
     this.#writer = new BatchWriter(options);
   }
 
-  /** Rows held in memory: calls not yet prepared, and rows the writer holds. */
+  /** Rows held in memory: calls not yet prepared, rows prepared this turn, and the writer's. */
   get held(): number {
     return this.#pending.size + this.#prepared.length + this.#writer.held;
   }
