@@ -10,7 +10,7 @@ import { createAssetReader } from "../../supabase/functions/_shared/dashboard/as
 import { readCallsPage } from "../../supabase/functions/_shared/dashboard/call-queries.ts";
 import { parseDashboardQuery } from "../../supabase/functions/_shared/dashboard/dashboard-query.ts";
 import { createDashboardHandler } from "../../supabase/functions/_shared/dashboard/dashboard-handler.ts";
-import { createTokenVerifier } from "../../supabase/functions/_shared/dashboard/verify-jwt.ts";
+import { createTokenVerifier } from "../../supabase/functions/_shared/http/verify-jwt.ts";
 import {
   LOCAL_JWT_SECRET,
   SAMPLE_ACCOUNTS,

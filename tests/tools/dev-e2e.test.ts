@@ -91,6 +91,15 @@ Deno.test("deno task dev serves both functions and logs every outcome, a cancell
     assert.equal(completion.object, "chat.completion");
     assert.match(completion.choices[0].message.content, /Hello/);
 
+    // The dashboard's sample user, signed in through dev's local sign-in, is the call's user.
+    const signIn = await fetch(`${dev.url}/dev/sign-in?as=user`, { method: "POST" });
+    const session = await signIn.json();
+    const asUser = await post(dev, "chat", JSON.stringify(hello("e2e/as-user")), {
+      authorization: `Bearer ${session.access_token}`,
+    });
+    assert.equal(asUser.status, 200);
+    await asUser.body?.cancel();
+
     const stream = await post(dev, "chat-stream", JSON.stringify(hello("e2e/stream")));
     assert.equal(stream.status, 200);
     assert.match(stream.headers.get("content-type")!, /text\/event-stream/);
@@ -144,6 +153,7 @@ Deno.test("deno task dev serves both functions and logs every outcome, a cancell
           r,
           (c) => c.model === "e2e/chat" && c.status === "completed" && c.edge_function === "chat",
         ),
+      asUser: (r: LogReport) => find(r, (c) => c.model === "e2e/as-user"),
       stream: (r: LogReport) => find(r, (c) => c.id === streamLogId && c.status === "completed"),
       cancelled: (r: LogReport) => find(r, (c) => c.id === hangLogId && c.status === "cancelled"),
       invalid: (r: LogReport) => find(r, (c) => c.id === emptyBody.error.log_id),
@@ -156,6 +166,8 @@ Deno.test("deno task dev serves both functions and logs every outcome, a cancell
     const missingRows = Object.entries(expected).filter(([, found]) => !found(report));
     assert.deepEqual(missingRows.map(([name]) => name), [], JSON.stringify(report, null, 2));
 
+    assert.equal(expected.asUser(report)!.user_id, session.user.id);
+    assert.equal(expected.chat(report)!.user_id, null);
     const streamRow = expected.stream(report)!;
     assert.equal(streamRow.edge_function, "chat-stream");
     assert.equal(streamRow.method_type, "stream_completion");

@@ -9,7 +9,7 @@
  * @module
  */
 import type postgres from "npm:postgres@3.4.9";
-import type { VerifiedClaims } from "./verify-jwt.ts";
+import type { VerifiedClaims } from "../http/verify-jwt.ts";
 
 /** A postgres.js client or transaction (the tagged template). */
 export type Sql = postgres.Sql | postgres.TransactionSql;

@@ -12,7 +12,7 @@ import { keyFromMap, readEnv } from "../llm/environment.ts";
 import { createAsUser } from "./as-user.ts";
 import { createAssetReader } from "./assets.ts";
 import { createDashboardHandler } from "./dashboard-handler.ts";
-import { createTokenVerifier } from "./verify-jwt.ts";
+import { createTokenVerifier } from "../http/verify-jwt.ts";
 
 /**
  * Creates the handler; nothing connects until the first API request.

@@ -1,35 +1,39 @@
-// deno-lint-ignore-file no-import-prefix -- full npm: specifiers keep _shared/ copyable into any
-// Supabase project without import-map entries in every function's deno.json (Supabase's guidance).
 /**
  * Who is calling an Edge Function: the request id to correlate logs, and the user id from the
- * caller's Supabase JWT, verified against the project's Auth.
+ * caller's Supabase session, verified with the project's keys (`verify-jwt.ts`).
  *
  * @module
  */
-import type { SupabaseClient } from "npm:@supabase/supabase-js@2.119.1";
-import { keyFromMap, readEnv } from "../llm/environment.ts";
+import {
+  createTokenVerifier,
+  supabaseAuthClaims,
+  type TokenVerifierOptions,
+  UnauthorizedError,
+  unverifiedClaims,
+} from "./verify-jwt.ts";
+import { readEnv } from "../llm/environment.ts";
 
 /** The caller of one request. */
 export interface Caller {
   /** From `x-request-id` (or `sb-request-id`), else generated. */
   requestId: string;
-  /** The verified JWT's `sub`; absent for the anon key, a publishable key or no token. */
+  /** The verified session's `sub`; absent for an API key (anon, publishable) or no token. */
   userId?: string;
 }
 
-/** Thrown when a bearer token is a JWT that does not verify (expired, forged). */
+/** Thrown when a bearer token is a user's session that does not verify (expired, forged). */
 export class InvalidTokenError extends Error {
   override name = "InvalidTokenError";
 }
 
-/** Returns the verified `sub` of a JWT, `null` when it has none; throws when it is invalid. */
+/** Returns the verified `sub` of a JWT, `null` when it names no user; throws when it is invalid. */
 export type VerifyToken = (jwt: string) => Promise<string | null>;
 
 /** Options of {@link createCallerIdentifier}. */
 export interface CallerIdentifierOptions {
   /**
    * Verifies a JWT. `null` skips verification, and no user id is recorded.
-   * @default {Supabase Auth's getClaims, from SUPABASE_URL and SUPABASE_ANON_KEY or a publishable key}
+   * @default {userTokenVerifier(), or null when no key can verify a token}
    */
   verify?: VerifyToken | null;
 }
@@ -54,45 +58,35 @@ export function createCallerIdentifier(
       request.headers.get("sb-request-id") ?? crypto.randomUUID();
     const token = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
     if (!token || !JWT_SHAPE.test(token)) return { requestId };
-    if (verify === undefined) verify = supabaseVerifier();
+    if (verify === undefined) verify = keysAvailable() ? userTokenVerifier() : null;
     if (!verify) return { requestId };
     const userId = await verify(token);
     return userId ? { requestId, userId } : { requestId };
   };
 }
 
-/** Verification through Supabase Auth, or `null` when Supabase is not configured. */
-function supabaseVerifier(): VerifyToken | null {
-  const readClaims = supabaseAuthClaims();
-  if (!readClaims) return null;
+/**
+ * Verifies a signed-in user's session (role `authenticated`) with the project's keys, as the
+ * dashboard does, and returns its `sub`. A JWT of another role is an API key, not a user: the
+ * legacy `anon` and `service_role` keys are sent as bearer tokens by supabase-js clients and
+ * servers, and Supabase Auth refuses them ("missing sub claim"), so they are not sent to it and
+ * name no user. A session that does not verify or has expired rejects with
+ * {@link InvalidTokenError}.
+ */
+export function userTokenVerifier(options: TokenVerifierOptions = {}): VerifyToken {
+  const verify = createTokenVerifier(options);
   return async (jwt) => {
-    const { sub } = await readClaims(jwt);
-    return typeof sub === "string" && sub ? sub : null;
+    try {
+      if (unverifiedClaims(jwt).role !== "authenticated") return null;
+      return (await verify(jwt)).sub;
+    } catch (error) {
+      throw error instanceof UnauthorizedError ? new InvalidTokenError(error.message) : error;
+    }
   };
 }
 
-/**
- * The verified claims of a JWT, as Supabase Auth's `getClaims` gives them (it checks the
- * signature against the project's keys), or `null` when `SUPABASE_URL` or a publishable key is
- * not set. A token Auth refuses rejects with {@link InvalidTokenError}.
- *
- * @example
- * ```ts
- * const readClaims = supabaseAuthClaims();
- * const claims = readClaims ? await readClaims(token) : null;
- * ```
- */
-export function supabaseAuthClaims(): ((jwt: string) => Promise<Record<string, unknown>>) | null {
-  const url = readEnv("SUPABASE_URL");
-  const key = readEnv("SUPABASE_ANON_KEY") ?? keyFromMap(readEnv("SUPABASE_PUBLISHABLE_KEYS"));
-  if (!url || !key) return null;
-  let client: Promise<SupabaseClient> | undefined;
-  return async (jwt) => {
-    client ??= import("npm:@supabase/supabase-js@2.119.1").then(({ createClient }) =>
-      createClient(url, key, { auth: { persistSession: false, autoRefreshToken: false } })
-    );
-    const { data, error } = await (await client).auth.getClaims(jwt);
-    if (error || !data) throw new InvalidTokenError(error?.message ?? "Invalid JWT");
-    return data.claims as Record<string, unknown>;
-  };
+/** Whether anything can verify a token: the project's public keys, its secret, or its Auth. */
+function keysAvailable(): boolean {
+  return Boolean(readEnv("SUPABASE_JWKS") || readEnv("SUPABASE_JWT_SECRET")) ||
+    supabaseAuthClaims() !== null;
 }

@@ -1,16 +1,19 @@
+// deno-lint-ignore-file no-import-prefix -- full npm: specifiers keep _shared/ copyable into any
+// Supabase project without import-map entries in every function's deno.json (Supabase's guidance).
 /**
- * Verifies a signed-in user's Supabase access token and returns its claims, which the dashboard
- * then hands to Postgres exactly as PostgREST would (`request.jwt.claims`).
+ * Verifies a signed-in user's Supabase access token and returns its claims: the dashboard hands
+ * them to Postgres exactly as PostgREST would (`request.jwt.claims`), and `caller.ts` records
+ * their `sub` as the call's user.
  *
  * Keys, in order: `SUPABASE_JWKS` (the project's public signing keys, set in every Edge Function)
  * for asymmetric tokens (ES256, RS256); `SUPABASE_JWT_SECRET` for HS256 tokens where it is set
- * (self-hosted, and `deno task dev`); otherwise Supabase Auth itself (`auth.getClaims`, as
- * `../http/caller.ts` does), which asks the Auth server about tokens signed with a legacy secret.
+ * (self-hosted, and `deno task dev`); otherwise Supabase Auth itself (`auth.getClaims`), which
+ * asks the Auth server about tokens signed with a legacy secret.
  *
  * @module
  */
-import { supabaseAuthClaims } from "../http/caller.ts";
-import { readEnv } from "../llm/environment.ts";
+import type { SupabaseClient } from "npm:@supabase/supabase-js@2.119.1";
+import { keyFromMap, readEnv } from "../llm/environment.ts";
 
 /** The claims of a verified access token (only what the dashboard reads is typed). */
 export interface VerifiedClaims {
@@ -149,6 +152,37 @@ function base64UrlBytes(text: string) {
   const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
   const binary = atob(base64 + "=".repeat((4 - base64.length % 4) % 4));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/**
+ * The claims a JWT says it carries, not verified: enough to tell an API key (the legacy `anon`
+ * and `service_role` keys are JWTs) from a user's session. Throws {@link UnauthorizedError} when
+ * the token is no JWT.
+ */
+export function unverifiedClaims(jwt: string): Record<string, unknown> {
+  const parts = jwt.split(".");
+  if (parts.length !== 3) throw new UnauthorizedError("The access token is not a JWT");
+  return decodeJson(parts[1]);
+}
+
+/**
+ * The verified claims of a JWT, as Supabase Auth's `getClaims` gives them (it checks the
+ * signature against the project's keys, or asks the Auth server), or `null` when `SUPABASE_URL`
+ * or a publishable key is not set. A token Auth refuses rejects.
+ */
+export function supabaseAuthClaims(): ((jwt: string) => Promise<Record<string, unknown>>) | null {
+  const url = readEnv("SUPABASE_URL");
+  const key = readEnv("SUPABASE_ANON_KEY") ?? keyFromMap(readEnv("SUPABASE_PUBLISHABLE_KEYS"));
+  if (!url || !key) return null;
+  let client: Promise<SupabaseClient> | undefined;
+  return async (jwt) => {
+    client ??= import("npm:@supabase/supabase-js@2.119.1").then(({ createClient }) =>
+      createClient(url, key, { auth: { persistSession: false, autoRefreshToken: false } })
+    );
+    const { data, error } = await (await client).auth.getClaims(jwt);
+    if (error || !data) throw new Error(error?.message ?? "Invalid JWT");
+    return data.claims as Record<string, unknown>;
+  };
 }
 
 function decodeJson(part: string): Record<string, unknown> {

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import {
   createTokenVerifier,
   UnauthorizedError,
-} from "../../supabase/functions/_shared/dashboard/verify-jwt.ts";
+} from "../../supabase/functions/_shared/http/verify-jwt.ts";
+import {
+  createCallerIdentifier,
+  InvalidTokenError,
+  userTokenVerifier,
+} from "../../supabase/functions/_shared/http/caller.ts";
 
 const now = 1_800_000_000;
 const claims = {
@@ -102,4 +107,65 @@ Deno.test("createTokenVerifier asks Supabase Auth when no local key applies, and
     remote: () => Promise.reject(new Error("invalid JWT")),
   });
   await assert.rejects(refusing(token), /refused: invalid JWT/);
+});
+
+Deno.test("a caller's user id is the verified sub of a session; the legacy anon and service_role keys name no user", async () => {
+  const asked: string[] = [];
+  // Supabase Auth refuses an API key as a session ("missing sub claim"): it must never be asked.
+  const remote = (jwt: string) => {
+    asked.push(jwt);
+    return Promise.reject(new Error("invalid claim: missing sub claim"));
+  };
+  const identify = createCallerIdentifier({
+    verify: userTokenVerifier({ secret: "s3cret", remote, now: () => now }),
+  });
+  const call = (token: string) =>
+    identify(new Request("http://x/", { headers: { authorization: `Bearer ${token}` } }));
+
+  assert.equal((await call(await hs256(claims, "s3cret"))).userId, claims.sub);
+  const anonKey = await hs256({ iss: "supabase", role: "anon", exp: now + 60 }, "s3cret");
+  const serviceKey = await hs256(
+    { iss: "supabase", role: "service_role", exp: now + 60 },
+    "s3cret",
+  );
+  assert.equal((await call(anonKey)).userId, undefined);
+  assert.equal((await call(serviceKey)).userId, undefined);
+  // An ES256 API key with no JWKS to check it would go to Auth: it is not sent there either.
+  assert.equal((await call(await es256({ role: "anon" }, pair.privateKey))).userId, undefined);
+  assert.deepEqual(asked, []);
+
+  await assert.rejects(call(await hs256(claims, "guess")), InvalidTokenError);
+  await assert.rejects(call(await hs256({ ...claims, exp: now - 1 }, "s3cret")), /expired/);
+  await assert.rejects(call("eyJub3Q.eyJqc29u.c2ln"), InvalidTokenError);
+  // A user's session that only Auth can verify is asked about, and its refusal is a bad token.
+  await assert.rejects(call(await es256(claims, pair.privateKey)), /was refused/);
+  assert.equal(asked.length, 1);
+});
+
+Deno.test("by default the legacy anon key is an anonymous caller, not a 401 from asking Supabase Auth about it", async () => {
+  let asked = 0;
+  // Supabase Auth's answer to GET /auth/v1/user with an API key instead of a session.
+  const auth = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    asked++;
+    const body = { code: 403, error_code: "bad_jwt", msg: "invalid claim: missing sub claim" };
+    return Response.json(body, { status: 403 });
+  });
+  const env = { SUPABASE_URL: `http://127.0.0.1:${auth.addr.port}`, SUPABASE_ANON_KEY: "" };
+  const saved = Object.keys(env).map((name) => [name, Deno.env.get(name)] as const);
+  try {
+    const anonKey = await hs256({ iss: "supabase", role: "anon", exp: 4_000_000_000 }, "project");
+    Deno.env.set("SUPABASE_URL", env.SUPABASE_URL);
+    Deno.env.set("SUPABASE_ANON_KEY", anonKey);
+    const caller = await createCallerIdentifier()(
+      new Request("http://x/", { headers: { authorization: `Bearer ${anonKey}` } }),
+    );
+    assert.equal(caller.userId, undefined);
+    assert.equal(asked, 0);
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, value);
+    }
+    await auth.shutdown();
+  }
 });
