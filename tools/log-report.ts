@@ -142,7 +142,7 @@ export function formatLogReport(report: LogReport): string {
     `Recent calls (latest ${report.limit})`,
     formatTable(report.recent_calls, RECENT_COLUMNS),
     "",
-    `Cost by model (completed calls, whole hours since ${report.since} ago)`,
+    `Cost by model (completed calls, last ${report.since}, counted in whole hours)`,
     formatTable(report.cost_by_model, COST_COLUMNS),
     "",
     `Errors (failed calls, last ${report.since})`,

@@ -11,6 +11,9 @@
  * SUPABASE_URL=… SUPABASE_SECRET_KEYS='{"default":"sb_secret_…"}' deno task replay logs.txt
  * ```
  *
+ * With neither set, the rows go to the running `deno task dev`'s database, as `deno task logs`
+ * reads it.
+ *
  * Lines may carry a prefix (a timestamp, a log level) before the JSON, or be a log export's JSON
  * object whose `event_message` holds the line. Rows the database still refuses are printed
  * again, with its reason, on standard output; the exit status is then 1.
@@ -18,6 +21,7 @@
  * @module
  */
 import postgres from "postgres";
+import { devStatePath, liveDevState, LOCAL_DATA_DIR } from "./dev/dev-state.ts";
 import { readEnvironment } from "./environment.ts";
 import { secretKeyFromEnv } from "../supabase/functions/_shared/llm/environment.ts";
 import { BatchWriter } from "../supabase/functions/_shared/llm/batch-writer.ts";
@@ -102,7 +106,7 @@ export async function replayRows(rows: LLMCallLogRow[], sink: LogSink): Promise<
 
 /**
  * The sink from the environment (`tools/environment.ts`): `DATABASE_URL`, else `SUPABASE_URL`
- * and a secret key, read as the service reads them.
+ * and a secret key, read as the service reads them, else the running `deno task dev`'s database.
  */
 async function sinkFromEnvironment(): Promise<
   { sink: LogSink; close(): Promise<void>; target: string }
@@ -110,22 +114,27 @@ async function sinkFromEnvironment(): Promise<
   const env = await readEnvironment();
   const value = (name: string) => env[name]?.trim() || undefined;
   const databaseUrl = value("DATABASE_URL");
-  if (databaseUrl) {
-    const sql = postgres(databaseUrl, { max: 2, prepare: false, onnotice: () => {} });
-    const sink = createSqlSink((text, params) => sql.unsafe(text, params as string[]));
-    return { sink, close: () => sql.end({ timeout: 5 }), target: "DATABASE_URL" };
-  }
+  if (databaseUrl) return sqlSink(databaseUrl, "DATABASE_URL");
   const url = value("SUPABASE_URL");
   const { key } = secretKeyFromEnv(value);
   if (url && key) {
     return { sink: createSupabaseSink({ url, key }), close: async () => {}, target: url };
   }
+  const dev = await liveDevState(devStatePath(LOCAL_DATA_DIR));
+  if (dev?.dbUrl && !dev.starting) return sqlSink(dev.dbUrl, "the running deno task dev");
   throw new Error(
-    "Set DATABASE_URL, or SUPABASE_URL with SUPABASE_SECRET_KEYS, SUPABASE_SECRET_KEY or SUPABASE_SERVICE_ROLE_KEY",
+    "Set DATABASE_URL, or SUPABASE_URL with SUPABASE_SECRET_KEYS, SUPABASE_SECRET_KEY or " +
+      "SUPABASE_SERVICE_ROLE_KEY, or start deno task dev",
   );
 }
 
-if (import.meta.main) {
+function sqlSink(url: string, target: string) {
+  const sql = postgres(url, { max: 2, prepare: false, onnotice: () => {} });
+  const sink = createSqlSink((text, params) => sql.unsafe(text, params as string[]));
+  return { sink, close: () => sql.end({ timeout: 5 }), target };
+}
+
+async function main(): Promise<void> {
   const text = Deno.args.length
     ? (await Promise.all(Deno.args.map((file) => Deno.readTextFile(file)))).join("\n")
     : await new Response(Deno.stdin.readable).text();
@@ -142,4 +151,11 @@ if (import.meta.main) {
   } finally {
     await target.close();
   }
+}
+
+if (import.meta.main) {
+  await main().catch((error) => {
+    console.error(`deno task replay: ${error instanceof Error ? error.message : String(error)}`);
+    Deno.exitCode = 1;
+  });
 }

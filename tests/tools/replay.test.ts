@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createSqlSink } from "../../supabase/functions/_shared/llm-service.ts";
 import { openServiceHarness } from "../harness/service.ts";
 import { parseUnwrittenLines, replayRows } from "../../tools/replay.ts";
+import { devStatePath, liveDevState, LOCAL_DATA_DIR } from "../../tools/dev/dev-state.ts";
 
 /** Everything the sanitiser lets through that has broken hand-written replays. */
 const NASTY = [
@@ -62,4 +63,30 @@ Deno.test("replay prints a row the database still refuses, with its reason, and 
   assert.equal(result.refused.length, 1);
   assert.equal(result.refused[0].row.id, rows[1].id);
   assert.match(result.refused[0].reason, /^rejected: .*23514/);
+});
+
+Deno.test("replay with no database to write to says what to set, in one line, and exits 1", async () => {
+  // With a deno task dev running for this checkout, its database is where the rows would go.
+  if (await liveDevState(devStatePath(LOCAL_DATA_DIR))) return;
+  const cwd = await Deno.makeTempDir(); // no .env here
+  try {
+    const env = Object.fromEntries(
+      Object.entries(Deno.env.toObject()).filter(([name]) =>
+        !/^(DATABASE_URL|SUPABASE_)/.test(name)
+      ),
+    );
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../../tools/replay.ts", import.meta.url).pathname],
+      cwd,
+      env,
+      clearEnv: true,
+      stdin: "null",
+      stderr: "piped",
+    }).output();
+    const message = new TextDecoder().decode(stderr).trim();
+    assert.equal(code, 1);
+    assert.match(message, /^deno task replay: Set DATABASE_URL, or SUPABASE_URL .* deno task dev$/);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
 });
