@@ -107,7 +107,9 @@ Deno.test("formatLogReport prints aligned tables with right-aligned numbers and 
   const text = formatLogReport(await runLogQueries(db, { limit: 10, since: "24 hours" }));
   const lines = text.split("\n");
   assert.equal(lines[0], "Recent calls (latest 10)");
-  assert.ok(lines.includes("Cost by model (completed calls, last 24 hours, counted in whole hours)"));
+  assert.ok(
+    lines.includes("Cost by model (completed calls, last 24 hours, counted in whole hours)"),
+  );
   assert.ok(lines.includes("Errors (failed calls, last 24 hours)"));
 
   const header = lines[1];

@@ -20,7 +20,11 @@ import {
   type TopDimension,
   type Viewer,
 } from "./usage-queries.ts";
-import { UnauthorizedError, type VerifiedClaims, type VerifyAccessToken } from "../http/verify-jwt.ts";
+import {
+  UnauthorizedError,
+  type VerifiedClaims,
+  type VerifyAccessToken,
+} from "../http/verify-jwt.ts";
 
 /** What the page needs to sign in; all of it is public. */
 export interface SignInConfig {
