@@ -94,17 +94,64 @@ Deno.test("adopt refuses to overwrite anything and then writes nothing at all", 
   }
 });
 
-Deno.test("adopt refuses a second adoption: the migrations are already there", async () => {
+Deno.test("adopt again adds only what is missing: what is there, identical, is left as it is", async () => {
   const project = await scratchProject();
   try {
     await adopt(project);
+    await Deno.remove(`${project}/supabase/functions/_shared/llm-service.ts`);
+    const before = await snapshot(project);
+    const second = await adopt(project, { withHttp: true });
+    const http = second.filter((path) => path.startsWith("supabase/functions/_shared/http/"));
+    assert.ok(http.includes("supabase/functions/_shared/http/caller.ts"));
+    // Only the removed file and the new part: no second copy of the migrations.
+    assert.deepEqual(
+      second.filter((path) => !http.includes(path)),
+      ["supabase/functions/_shared/llm-service.ts"],
+    );
+    const after = await snapshot(project);
+    for (const [path, text] of Object.entries(before)) assert.equal(after[path], text, path);
+    assert.deepEqual(await adopt(project, { withHttp: true }), []);
+  } finally {
+    await Deno.remove(project, { recursive: true });
+  }
+});
+
+Deno.test("adopt refuses a different migration of the same name, and writes nothing", async () => {
+  const project = await scratchProject();
+  try {
+    await adopt(project);
+    const [adopted] = (await Array.fromAsync(Deno.readDir(`${project}/supabase/migrations`)))
+      .map((entry) => entry.name).filter((name) => name.endsWith("_llm_call_logs.sql"));
+    await Deno.writeTextFile(`${project}/supabase/migrations/${adopted}`, "-- edited\n");
     await Deno.remove(`${project}/supabase/functions`, { recursive: true });
     const before = await snapshot(project);
     await assert.rejects(
       adopt(project),
-      (error: Error) => /a migration named llm_call_logs\.sql/.test(error.message),
+      (error: Error) => /another migration named llm_call_logs\.sql/.test(error.message),
     );
     assert.deepEqual(await snapshot(project), before);
+  } finally {
+    await Deno.remove(project, { recursive: true });
+  }
+});
+
+Deno.test("adopt --with-dashboard copies the dashboard function with what it imports, and it type-checks there", async () => {
+  const project = await scratchProject();
+  try {
+    const written = await adopt(project, { withDashboard: true });
+    for (
+      const path of [
+        "supabase/functions/llm-dashboard/index.ts",
+        "supabase/functions/_shared/dashboard/client/index.html",
+        "supabase/functions/_shared/http/verify-jwt.ts",
+      ]
+    ) assert.ok(written.includes(path), path);
+    const { success, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["check", "--quiet", "supabase/functions/llm-dashboard/index.ts"],
+      cwd: project,
+      stderr: "piped",
+    }).output();
+    assert.ok(success, new TextDecoder().decode(stderr));
   } finally {
     await Deno.remove(project, { recursive: true });
   }
