@@ -57,14 +57,17 @@ export class BatchWriter {
   #stopped: string | null = null;
 
   constructor(options: BatchWriterOptions) {
+    // `??` per option, not a spread over the defaults: an option given as `undefined` (as one
+    // read from an unset environment variable is) means its default, not "no limit".
     this.#options = {
-      maxBatchRows: 250,
-      maxAttempts: 4,
-      retryDelayMs: 250,
-      maxRetryDelayMs: 30_000,
-      attemptTimeoutMs: 10_000,
-      maxConcurrentWrites: 2,
-      ...options,
+      sink: options.sink,
+      fallback: options.fallback,
+      maxBatchRows: options.maxBatchRows ?? 250,
+      maxAttempts: options.maxAttempts ?? 4,
+      retryDelayMs: options.retryDelayMs ?? 250,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
+      attemptTimeoutMs: options.attemptTimeoutMs ?? 10_000,
+      maxConcurrentWrites: options.maxConcurrentWrites ?? 2,
     };
   }
 
