@@ -61,3 +61,39 @@ Deno.test("writer options given as undefined mean their defaults: the row is wri
   assert.equal(written[0].status, "completed");
   assert.deepEqual(printed, []);
 });
+
+/** Lets a rejection left unhandled surface (Deno fails the test on one) before the test ends. */
+const settleRejections = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+Deno.test("an async fallback that rejects is ignored: the call resolves and nothing is left unhandled", async () => {
+  let lines = 0;
+  const { service } = stubService({
+    sink: null, // every row goes to the fallback
+    fallback: (_line) => {
+      lines++;
+      return Promise.reject(new Error("log shipper down")) as unknown as void;
+    },
+  });
+  const reply = await service.chatCompletion({ model: "openai/gpt-4o-mini", messages });
+  assert.equal(reply.id, "gen-1");
+  await withinMs(service.flush(), 2_000);
+  await settleRejections();
+  assert.equal(lines, 1);
+});
+
+Deno.test("an async waitUntil that rejects is ignored: the call resolves and its row is still written", async () => {
+  let registered = 0;
+  const { service, written } = stubService({
+    waitUntil: (_promise) => {
+      registered++;
+      return Promise.reject(new Error("runtime refuses")) as unknown as void;
+    },
+  });
+  const reply = await service.chatCompletion({ model: "openai/gpt-4o-mini", messages });
+  assert.equal(reply.id, "gen-1");
+  await withinMs(service.flush(), 2_000);
+  await settleRejections();
+  assert.ok(registered >= 1);
+  assert.equal(written.length, 1);
+  assert.equal(written[0].status, "completed");
+});

@@ -41,7 +41,11 @@ export interface LLMServiceOptions {
   siteUrl?: string;
   /** Your app's name, sent as `X-OpenRouter-Title` (and the older `X-Title`). */
   appName?: string;
-  /** Keeps the worker alive for background writes. @default {EdgeRuntime.waitUntil when present} */
+  /**
+   * Keeps the worker alive for background writes. A throw or a rejected promise from it is
+   * ignored: the call goes on and its row is still written.
+   * @default {EdgeRuntime.waitUntil when present}
+   */
   waitUntil?: (promise: Promise<unknown>) => void;
   /** Estimate missing costs from OpenRouter's `/models` prices. @default {true} */
   estimateCosts?: boolean;
@@ -52,7 +56,10 @@ export interface LLMServiceOptions {
    * `maxQueuedRows` and `maxConcurrentWrites` are described in `docs/reliability.md`.
    */
   writer?: LogPipelineLimits;
-  /** Receives one JSON line per row that could not be written. @default {console.error} */
+  /**
+   * Receives one JSON line per row that could not be written. It is the last resort: a throw
+   * or a rejected promise from it is ignored. @default {console.error}
+   */
   fallback?: (line: string) => void;
   /** Wall clock in epoch milliseconds, for `created_at` and `completed_at`. @default {Date.now} */
   now?: () => number;
@@ -152,7 +159,8 @@ export function usageFlag(request: unknown): Record<string, unknown> {
 export function edgeRuntimeWaitUntil(): ((promise: Promise<unknown>) => void) | null {
   const runtime = (globalThis as { EdgeRuntime?: { waitUntil?: (p: Promise<unknown>) => unknown } })
     .EdgeRuntime;
-  return typeof runtime?.waitUntil === "function" ? (p) => void runtime.waitUntil!(p) : null;
+  // What it returns is passed on, so that a rejection from it is caught like any `waitUntil`'s.
+  return typeof runtime?.waitUntil === "function" ? (p) => runtime.waitUntil!(p) : null;
 }
 
 /** Why the environment gives no log sink, naming exactly what is missing. */
