@@ -97,3 +97,83 @@ Deno.test("an async waitUntil that rejects is ignored: the call resolves and its
   assert.equal(written.length, 1);
   assert.equal(written[0].status, "completed");
 });
+
+/** A stream of three slow events, then `[DONE]`. */
+function slowStream(): Response {
+  const encoder = new TextEncoder();
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (sent++ < 3) {
+        controller.enqueue(encoder.encode('data: {"choices":[{"delta":{"content":"A"}}]}\n\n'));
+      } else {
+        controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+        controller.close();
+      }
+    },
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream" } });
+}
+
+Deno.test("stream timeouts of Infinity mean never: the stream completes with a completed row", async () => {
+  for (const timeouts of [{ streamTimeoutMs: Infinity }, { streamIdleTimeoutMs: Infinity }]) {
+    const { service, written } = stubService({
+      fetch: () => Promise.resolve(slowStream()),
+      ...timeouts,
+    });
+    const response = await service.streamCompletion({ model: "openai/gpt-4o-mini", messages });
+    assert.match(await response.text(), /\[DONE\]/);
+    await withinMs(service.flush(), 2_000);
+    assert.equal(written.length, 1, JSON.stringify(timeouts));
+    assert.equal(written[0].status, "completed");
+    assert.equal(written[0].completion_text, "AAA");
+  }
+});
+
+Deno.test("a timeoutMs past what a timer can wait (3e9 ms) is clamped, not fired at once: the call completes", async () => {
+  for (const timeoutMs of [3e9, Infinity]) {
+    const { service, written } = stubService({
+      // Answers after 30 ms unless aborted, as fetch does.
+      fetch: (_input, init) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(() => resolve(Response.json(answer)), 30);
+          init?.signal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(init.signal!.reason);
+          });
+        }),
+      timeoutMs,
+    });
+    const reply = await service.chatCompletion({ model: "openai/gpt-4o-mini", messages });
+    assert.equal(reply.id, "gen-1");
+    await withinMs(service.flush(), 2_000);
+    assert.equal(written.length, 1);
+    assert.equal(written[0].status, "completed");
+  }
+});
+
+Deno.test("a negative or NaN delay, or a count below one, is a RangeError naming the option on the first call", async () => {
+  const refused: [LLMServiceOptions, RegExp][] = [
+    [{ timeoutMs: -1 }, /timeoutMs must be a delay of 0 ms or more, got "-1"/],
+    [{ streamIdleTimeoutMs: NaN }, /streamIdleTimeoutMs .* got "NaN"/],
+    [{ writer: { attemptTimeoutMs: -5 } }, /attemptTimeoutMs .* got "-5"/],
+    [{ writer: { batchDelayMs: NaN } }, /batchDelayMs .* got "NaN"/],
+    [{ writer: { maxBatchRows: 0 } }, /maxBatchRows must be a whole number, 1 or more, got "0"/],
+    [{ writer: { maxConcurrentWrites: 0.5 } }, /maxConcurrentWrites .* got "0.5"/],
+  ];
+  for (const [options, message] of refused) {
+    const { service } = stubService(options);
+    await assert.rejects(
+      service.chatCompletion({ model: "openai/gpt-4o-mini", messages }),
+      (error) => error instanceof RangeError && message.test(error.message),
+    );
+  }
+});
+
+Deno.test("a delay of 0 means at once: batchDelayMs 0 writes the row without a gathering delay", async () => {
+  const { service, written } = stubService({ writer: { batchDelayMs: 0, retryDelayMs: 0 } });
+  await service.chatCompletion({ model: "openai/gpt-4o-mini", messages });
+  await withinMs(service.flush(), 2_000);
+  assert.equal(written.length, 1);
+});

@@ -9,6 +9,7 @@ import { CallBudget, type LLMLimitsOptions } from "./call-budget.ts";
 import { type EnvironmentConfig, environmentConfig, SECRET_KEY_VARIABLES } from "./environment.ts";
 import { isRecord } from "./json.ts";
 import { LogPipeline, type LogPipelineLimits } from "./log-pipeline.ts";
+import { delayOption } from "./numeric-options.ts";
 import type { LogSink } from "./log-sink.ts";
 import { type RedactHook, RowPreparer } from "./prepare-row.ts";
 import { OpenRouterClient } from "./openrouter-client.ts";
@@ -16,7 +17,13 @@ import { ModelPriceList } from "./pricing.ts";
 import { createSupabaseSink } from "./supabase-sink.ts";
 import { createSupabaseLimitsSource } from "./limits-source.ts";
 
-/** Options of {@link LLMService}; every one has a default. */
+/**
+ * Options of {@link LLMService}; every one has a default, and `undefined` means that default.
+ *
+ * Every `…Ms` option is a delay a timer waits: one past 2^31 − 1 ms (about 24.8 days), `Infinity`
+ * included, is that maximum, so in effect never; 0 is at once. A negative or NaN delay is a
+ * `RangeError`, thrown by the first call (the options are read then, not at construction).
+ */
 export interface LLMServiceOptions {
   /** OpenRouter API key. @default {env OPENROUTER_API_KEY} */
   apiKey?: string;
@@ -29,11 +36,20 @@ export interface LLMServiceOptions {
   sink?: LogSink | null;
   /** @default {globalThis.fetch} */
   fetch?: typeof fetch;
-  /** Time allowed for a whole non-streaming call, or until a stream's headers. @default {300_000} */
+  /**
+   * Time allowed for a whole non-streaming call, or until a stream's headers; at most 2^31 − 1
+   * (`Infinity`: in effect no limit). @default {300_000}
+   */
   timeoutMs?: number;
-  /** A stream that passes on nothing for this long is aborted. @default {60_000} */
+  /**
+   * A stream that passes on nothing for this long is aborted; at most 2^31 − 1 (`Infinity`: in
+   * effect no limit). @default {60_000}
+   */
   streamIdleTimeoutMs?: number;
-  /** A stream still open after this long is aborted. @default {600_000} */
+  /**
+   * A stream still open after this long is aborted; at most 2^31 − 1 (`Infinity`: in effect no
+   * limit). @default {600_000}
+   */
   streamTimeoutMs?: number;
   /** Runs on every row, on every path, before it is stored. */
   redact?: RedactHook;
@@ -90,6 +106,14 @@ export function resolveConfig(
   options: LLMServiceOptions,
   keepAlive: (promise: Promise<unknown>) => void,
 ): ServiceConfig {
+  // Bad options throw here, before anything is registered with the runtime.
+  const timeoutMs = delayOption("timeoutMs", options.timeoutMs, 300_000);
+  const streamIdleTimeoutMs = delayOption(
+    "streamIdleTimeoutMs",
+    options.streamIdleTimeoutMs,
+    60_000,
+  );
+  const streamTimeoutMs = delayOption("streamTimeoutMs", options.streamTimeoutMs, 600_000);
   const env = environmentConfig();
   const apiKey = options.apiKey ?? env.apiKey ?? null;
   const baseUrl = (options.baseUrl ?? env.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
@@ -116,19 +140,19 @@ export function resolveConfig(
     apiKey: apiKey ?? undefined,
   });
   const pipeline = new LogPipeline({ ...options.writer, sink, fallback, keepAlive, preparer });
+  const budget = resolveBudget(options, options.sink === undefined ? envSupabase : null, prices);
   // Supabase's Edge Runtime warns before it shuts a worker down: print what has not landed yet.
   if (edgeRuntimeWaitUntil()) {
     globalThis.addEventListener?.("beforeunload", () => pipeline.shutdown("worker_shutdown"));
   }
-  const timeoutMs = options.timeoutMs ?? 300_000;
   return {
     client: apiKey
       ? new OpenRouterClient({ baseUrl, apiKey, fetch: fetchImpl, headers, timeoutMs })
       : null,
-    streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 60_000,
-    streamTimeoutMs: options.streamTimeoutMs ?? 600_000,
+    streamIdleTimeoutMs,
+    streamTimeoutMs,
     pipeline,
-    budget: resolveBudget(options, options.sink === undefined ? envSupabase : null, prices),
+    budget,
   };
 }
 
