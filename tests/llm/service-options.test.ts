@@ -177,3 +177,35 @@ Deno.test("a delay of 0 means at once: batchDelayMs 0 writes the row without a g
   await withinMs(service.flush(), 2_000);
   assert.equal(written.length, 1);
 });
+
+Deno.test("an async redact hook that never settles is abandoned after redactTimeoutMs: the row is stored without its content and flush resolves", async () => {
+  const { service, written, printed } = stubService({
+    redact: () => new Promise(() => {}), // a PII service that never answers
+    redactTimeoutMs: 50,
+  });
+  const reply = await service.chatCompletion({ model: "openai/gpt-4o-mini", messages });
+  assert.equal(reply.id, "gen-1");
+  await withinMs(service.flush(), 2_000);
+  assert.equal(written.length, 1);
+  const [row] = written;
+  assert.equal(row.status, "completed");
+  assert.deepEqual(row.request_messages, []);
+  assert.equal(row.completion_text, null);
+  assert.equal(row.response_body, null);
+  assert.deepEqual(row.metadata, { redact_error: "the redact hook did not finish within 50 ms" });
+  assert.deepEqual(printed, []);
+});
+
+Deno.test("an async redact hook that finishes within redactTimeoutMs is used as it is", async () => {
+  const { service, written } = stubService({
+    redact: async (row) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { ...row, completion_text: "[redacted]" };
+    },
+    redactTimeoutMs: 1_000,
+  });
+  await service.chatCompletion({ model: "openai/gpt-4o-mini", messages });
+  await withinMs(service.flush(), 2_000);
+  assert.equal(written[0].completion_text, "[redacted]");
+  assert.equal((written[0].metadata as Record<string, unknown>).redact_error, undefined);
+});

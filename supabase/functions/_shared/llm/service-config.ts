@@ -53,6 +53,11 @@ export interface LLMServiceOptions {
   streamTimeoutMs?: number;
   /** Runs on every row, on every path, before it is stored. */
   redact?: RedactHook;
+  /**
+   * How long an asynchronous `redact` may take before the row is stored without its content
+   * columns (`metadata.redact_error` says so); at most 2^31 − 1. @default {10_000}
+   */
+  redactTimeoutMs?: number;
   /** Your site's URL, sent as `HTTP-Referer` for OpenRouter's app attribution. */
   siteUrl?: string;
   /** Your app's name, sent as `X-OpenRouter-Title` (and the older `X-Title`). */
@@ -137,6 +142,7 @@ export function resolveConfig(
   const preparer = new RowPreparer({
     prices: options.estimateCosts === false ? null : prices,
     redact: options.redact,
+    redactTimeoutMs: options.redactTimeoutMs,
     apiKey: apiKey ?? undefined,
   });
   const pipeline = new LogPipeline({ ...options.writer, sink, fallback, keepAlive, preparer });
