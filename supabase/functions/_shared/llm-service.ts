@@ -234,8 +234,11 @@ export class LLMService {
   #keepAlive(promise: Promise<unknown>): void {
     const waitUntil = this.#options.waitUntil ?? edgeRuntimeWaitUntil();
     try {
-      waitUntil?.(promise.catch(() => {}));
-    } catch { /* a runtime refusing the registration must not break the call */ }
+      // A runtime refusing the registration must not break the call, whether it throws or
+      // returns a rejected promise (which would otherwise end the process as unhandled).
+      const registered: unknown = waitUntil?.(promise.catch(() => {}));
+      Promise.resolve(registered).catch(() => {});
+    } catch { /* see above */ }
   }
 
   #config(): ServiceConfig {

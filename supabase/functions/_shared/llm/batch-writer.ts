@@ -11,6 +11,7 @@
  */
 import type { LLMCallLogRow } from "./log-row.ts";
 import { type LogSink, LogWriteError, type LogWriteFailure } from "./log-sink.ts";
+import { countOption, delayOption, MAX_TIMER_DELAY_MS } from "./numeric-options.ts";
 import { printUnwritten } from "./unwritten-line.ts";
 
 /** A prepared row and what to call once it is written or printed. */
@@ -19,7 +20,11 @@ export interface QueuedRow {
   settled(): void;
 }
 
-/** Options of {@link BatchWriter}. */
+/**
+ * Options of {@link BatchWriter}. `undefined` means the default; a delay past 2^31 − 1 ms
+ * (about 24.8 days, `Infinity` included) is that maximum; a negative or NaN delay, or a count
+ * that is not a whole number of 1 or more, is a `RangeError`.
+ */
 export interface BatchWriterOptions {
   /** Where rows are written; `null` sends every row to the fallback. */
   sink: LogSink | null;
@@ -57,14 +62,17 @@ export class BatchWriter {
   #stopped: string | null = null;
 
   constructor(options: BatchWriterOptions) {
+    // Per option, not a spread over the defaults: an option given as `undefined` (as one read
+    // from an unset environment variable is) means its default, not "no limit".
     this.#options = {
-      maxBatchRows: 250,
-      maxAttempts: 4,
-      retryDelayMs: 250,
-      maxRetryDelayMs: 30_000,
-      attemptTimeoutMs: 10_000,
-      maxConcurrentWrites: 2,
-      ...options,
+      sink: options.sink,
+      fallback: options.fallback,
+      maxBatchRows: countOption("maxBatchRows", options.maxBatchRows, 250),
+      maxAttempts: countOption("maxAttempts", options.maxAttempts, 4),
+      retryDelayMs: delayOption("retryDelayMs", options.retryDelayMs, 250),
+      maxRetryDelayMs: delayOption("maxRetryDelayMs", options.maxRetryDelayMs, 30_000),
+      attemptTimeoutMs: delayOption("attemptTimeoutMs", options.attemptTimeoutMs, 10_000),
+      maxConcurrentWrites: countOption("maxConcurrentWrites", options.maxConcurrentWrites, 2),
     };
   }
 
@@ -228,7 +236,8 @@ function failureOf(error: unknown): LogWriteFailure {
 
 /** Exponential backoff with ±25 % jitter, so writers that failed together do not retry together. */
 function backoff(base: number, max: number, attempt: number): number {
-  return Math.min(max, base * 4 ** (attempt - 2)) * (0.75 + Math.random() / 2);
+  const ms = Math.min(max, base * 4 ** (attempt - 2)) * (0.75 + Math.random() / 2);
+  return Math.min(ms, MAX_TIMER_DELAY_MS); // the jitter may take a maximal delay past a timer's
 }
 
 function describe(error: unknown): string {

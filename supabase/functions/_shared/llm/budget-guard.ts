@@ -16,6 +16,7 @@ import { budgetExceededError, budgetUnavailableError } from "./budget-errors.ts"
 import { type LimitsSource, type LimitUsage } from "./limits-source.ts";
 import { InFlightCalls } from "./in-flight-calls.ts";
 import { type ApplicableLimit, type CallScope, LimitsSnapshot } from "./limits-snapshot.ts";
+import { delayOption } from "./numeric-options.ts";
 
 /** Options of {@link BudgetGuard}. */
 export interface BudgetGuardOptions {
@@ -28,7 +29,7 @@ export interface BudgetGuardOptions {
    * per outage), `"refuse"` rejects them with `budget_unavailable`. @default {"allow"}
    */
   onUnavailable?: "allow" | "refuse";
-  /** Time allowed for one reading. @default {3_000} */
+  /** Time allowed for one reading; at most 2^31 − 1 (`Infinity`: no limit). @default {3_000} */
   timeoutMs?: number;
   /** How long after a call ends its row is taken to be in the rollups. @default {2_000} */
   landingMs?: number;
@@ -75,7 +76,7 @@ export class BudgetGuard {
       source: options.source,
       cacheMs: options.cacheMs ?? 5_000,
       onUnavailable: options.onUnavailable ?? "allow",
-      timeoutMs: options.timeoutMs ?? 3_000,
+      timeoutMs: delayOption("limits.timeoutMs", options.timeoutMs, 3_000),
       landingMs: options.landingMs ?? 2_000,
       maxUsers: options.maxUsers ?? 10_000,
       now: options.now ?? Date.now,

@@ -14,10 +14,15 @@
 import type { CallOutcome, CallStart } from "./build-log-row.ts";
 import { BatchWriter, type BatchWriterOptions, type QueuedRow } from "./batch-writer.ts";
 import type { LLMCallLogRow } from "./log-row.ts";
+import { countOption, delayOption } from "./numeric-options.ts";
 import type { RowPreparer } from "./prepare-row.ts";
 import { printUnwritten } from "./unwritten-line.ts";
 
-/** Batching, retry and memory limits of the log pipeline. */
+/**
+ * Batching, retry and memory limits of the log pipeline. `undefined` means the default; a delay
+ * past 2^31 − 1 ms (about 24.8 days, `Infinity` included) is that maximum; a negative or NaN
+ * delay, or a count that is not a whole number of 1 or more, is a `RangeError`.
+ */
 export interface LogPipelineLimits extends Omit<BatchWriterOptions, "sink" | "fallback"> {
   /**
    * How long calls gather before their rows are prepared and written together: a little
@@ -63,6 +68,7 @@ const QUEUE_FULL = "queue_full: the database is not keeping up";
 /** Records calls and gets their rows stored; see the module documentation. */
 export class LogPipeline {
   #options: LogPipelineOptions;
+  #limits: { batchDelayMs: number; maxBatchRows: number; maxQueuedRows: number };
   #writer: BatchWriter;
   #open: Batch | null = null;
   /** Calls recorded and not yet handed to the writer or the fallback, oldest first. */
@@ -75,6 +81,11 @@ export class LogPipeline {
   constructor(options: LogPipelineOptions) {
     this.#options = options;
     this.#writer = new BatchWriter(options);
+    this.#limits = {
+      batchDelayMs: delayOption("batchDelayMs", options.batchDelayMs, 100),
+      maxBatchRows: countOption("maxBatchRows", options.maxBatchRows, 250),
+      maxQueuedRows: countOption("maxQueuedRows", options.maxQueuedRows, 1_000),
+    };
   }
 
   /** Rows held in memory: calls not yet prepared, rows prepared this turn, and the writer's. */
@@ -98,8 +109,8 @@ export class LogPipeline {
     batch.calls.push(pending);
     this.#pending.add(pending);
     // A full batch is prepared at once, without waiting out the gathering delay.
-    if (batch.calls.length >= (this.#options.maxBatchRows ?? 250)) this.#close(batch);
-    while (this.held > (this.#options.maxQueuedRows ?? 1_000) && this.#evict()) { /* next */ }
+    if (batch.calls.length >= this.#limits.maxBatchRows) this.#close(batch);
+    while (this.held > this.#limits.maxQueuedRows && this.#evict()) { /* next */ }
     return batch.landed;
   }
 
@@ -126,7 +137,7 @@ export class LogPipeline {
     const batch: Batch = { calls: [], landed, finish };
     this.#unfinished.add(landed);
     landed.then(() => this.#unfinished.delete(landed));
-    batch.timer = setTimeout(() => this.#close(batch), this.#options.batchDelayMs ?? 100);
+    batch.timer = setTimeout(() => this.#close(batch), this.#limits.batchDelayMs);
     this.#options.keepAlive(landed);
     return batch;
   }

@@ -9,12 +9,14 @@
  * Two ways, one result: {@link RowPreparer.prepare} may wait (for prices, for an asynchronous
  * hook); {@link RowPreparer.prepareNow} cannot (a worker shutting down, a full queue) and
  * skips only the cost estimate. Neither throws: a row that cannot be built becomes a minimal
- * storable row that says why.
+ * storable row that says why. Neither waits forever: an asynchronous hook that has not finished
+ * within `redactTimeoutMs` is abandoned, and the row is kept without its content.
  *
  * @module
  */
 import { buildLogRow, type CallOutcome, type CallStart } from "./build-log-row.ts";
 import type { Json, LLMCallLogRow } from "./log-row.ts";
+import { delayOption } from "./numeric-options.ts";
 import { estimateCost, type ModelPriceList } from "./pricing.ts";
 import { sanitizeRowNow } from "./sanitize-row.ts";
 import { UNKNOWN_USAGE } from "./usage.ts";
@@ -27,6 +29,12 @@ export interface RowPreparerOptions {
   /** Prices for estimates; `null` disables estimates. */
   prices: ModelPriceList | null;
   redact?: RedactHook;
+  /**
+   * How long an asynchronous `redact` may take; past it the row is stored without its content
+   * columns, since it cannot be stored unredacted and must not be held forever. At most
+   * 2^31 − 1 (`Infinity`: wait as long as a timer can). @default {10_000}
+   */
+  redactTimeoutMs?: number;
   /** Masked wherever it appears in a row. */
   apiKey?: string;
 }
@@ -44,9 +52,11 @@ const CONTENT_COLUMNS = [
 /** Prepares rows; see the module documentation. */
 export class RowPreparer {
   #options: RowPreparerOptions;
+  #redactTimeoutMs: number;
 
   constructor(options: RowPreparerOptions) {
     this.#options = options;
+    this.#redactTimeoutMs = delayOption("redactTimeoutMs", options.redactTimeoutMs, 10_000);
   }
 
   /** The row to store, with a cost estimate where one can be made. Never rejects. */
@@ -64,7 +74,7 @@ export class RowPreparer {
       }
       row = this.#clean(row);
       const redacted = this.#redact(row);
-      return redacted instanceof Promise ? await redacted : redacted;
+      return redacted instanceof Promise ? await this.#redactedWithin(redacted, row) : redacted;
     } catch (error) {
       return this.#clean(minimalRow(start, error));
     }
@@ -112,6 +122,28 @@ export class RowPreparer {
       return result.then((redacted) => this.#clean(redacted), fail).catch(fail);
     } catch (error) {
       return fail(error);
+    }
+  }
+
+  /**
+   * An asynchronous hook's row, or the row without its content once the hook has taken
+   * `redactTimeoutMs`: a hook that never settles (a service that never answers) would otherwise
+   * hold the row, its batch and `flush()` forever.
+   */
+  async #redactedWithin(
+    redacted: Promise<LLMCallLogRow>,
+    row: LLMCallLogRow,
+  ): Promise<LLMCallLogRow> {
+    const ms = this.#redactTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<LLMCallLogRow>((resolve) => {
+      const why = `the redact hook did not finish within ${ms} ms`;
+      timer = setTimeout(() => resolve(this.#stripped(row, why)), ms);
+    });
+    try {
+      return await Promise.race([redacted, late]); // `redacted` never rejects: see #redact
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -9,6 +9,7 @@ import { CallBudget, type LLMLimitsOptions } from "./call-budget.ts";
 import { type EnvironmentConfig, environmentConfig, SECRET_KEY_VARIABLES } from "./environment.ts";
 import { isRecord } from "./json.ts";
 import { LogPipeline, type LogPipelineLimits } from "./log-pipeline.ts";
+import { delayOption } from "./numeric-options.ts";
 import type { LogSink } from "./log-sink.ts";
 import { type RedactHook, RowPreparer } from "./prepare-row.ts";
 import { OpenRouterClient } from "./openrouter-client.ts";
@@ -16,7 +17,13 @@ import { ModelPriceList } from "./pricing.ts";
 import { createSupabaseSink } from "./supabase-sink.ts";
 import { createSupabaseLimitsSource } from "./limits-source.ts";
 
-/** Options of {@link LLMService}; every one has a default. */
+/**
+ * Options of {@link LLMService}; every one has a default, and `undefined` means that default.
+ *
+ * Every `…Ms` option is a delay a timer waits: one past 2^31 − 1 ms (about 24.8 days), `Infinity`
+ * included, is that maximum, so in effect never; 0 is at once. A negative or NaN delay is a
+ * `RangeError`, thrown by the first call (the options are read then, not at construction).
+ */
 export interface LLMServiceOptions {
   /** OpenRouter API key. @default {env OPENROUTER_API_KEY} */
   apiKey?: string;
@@ -29,19 +36,37 @@ export interface LLMServiceOptions {
   sink?: LogSink | null;
   /** @default {globalThis.fetch} */
   fetch?: typeof fetch;
-  /** Time allowed for a whole non-streaming call, or until a stream's headers. @default {300_000} */
+  /**
+   * Time allowed for a whole non-streaming call, or until a stream's headers; at most 2^31 − 1
+   * (`Infinity`: in effect no limit). @default {300_000}
+   */
   timeoutMs?: number;
-  /** A stream that passes on nothing for this long is aborted. @default {60_000} */
+  /**
+   * A stream that passes on nothing for this long is aborted; at most 2^31 − 1 (`Infinity`: in
+   * effect no limit). @default {60_000}
+   */
   streamIdleTimeoutMs?: number;
-  /** A stream still open after this long is aborted. @default {600_000} */
+  /**
+   * A stream still open after this long is aborted; at most 2^31 − 1 (`Infinity`: in effect no
+   * limit). @default {600_000}
+   */
   streamTimeoutMs?: number;
   /** Runs on every row, on every path, before it is stored. */
   redact?: RedactHook;
+  /**
+   * How long an asynchronous `redact` may take before the row is stored without its content
+   * columns (`metadata.redact_error` says so); at most 2^31 − 1. @default {10_000}
+   */
+  redactTimeoutMs?: number;
   /** Your site's URL, sent as `HTTP-Referer` for OpenRouter's app attribution. */
   siteUrl?: string;
   /** Your app's name, sent as `X-OpenRouter-Title` (and the older `X-Title`). */
   appName?: string;
-  /** Keeps the worker alive for background writes. @default {EdgeRuntime.waitUntil when present} */
+  /**
+   * Keeps the worker alive for background writes. A throw or a rejected promise from it is
+   * ignored: the call goes on and its row is still written.
+   * @default {EdgeRuntime.waitUntil when present}
+   */
   waitUntil?: (promise: Promise<unknown>) => void;
   /** Estimate missing costs from OpenRouter's `/models` prices. @default {true} */
   estimateCosts?: boolean;
@@ -52,7 +77,10 @@ export interface LLMServiceOptions {
    * `maxQueuedRows` and `maxConcurrentWrites` are described in `docs/reliability.md`.
    */
   writer?: LogPipelineLimits;
-  /** Receives one JSON line per row that could not be written. @default {console.error} */
+  /**
+   * Receives one JSON line per row that could not be written. It is the last resort: a throw
+   * or a rejected promise from it is ignored. @default {console.error}
+   */
   fallback?: (line: string) => void;
   /** Wall clock in epoch milliseconds, for `created_at` and `completed_at`. @default {Date.now} */
   now?: () => number;
@@ -83,6 +111,14 @@ export function resolveConfig(
   options: LLMServiceOptions,
   keepAlive: (promise: Promise<unknown>) => void,
 ): ServiceConfig {
+  // Bad options throw here, before anything is registered with the runtime.
+  const timeoutMs = delayOption("timeoutMs", options.timeoutMs, 300_000);
+  const streamIdleTimeoutMs = delayOption(
+    "streamIdleTimeoutMs",
+    options.streamIdleTimeoutMs,
+    60_000,
+  );
+  const streamTimeoutMs = delayOption("streamTimeoutMs", options.streamTimeoutMs, 600_000);
   const env = environmentConfig();
   const apiKey = options.apiKey ?? env.apiKey ?? null;
   const baseUrl = (options.baseUrl ?? env.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
@@ -106,22 +142,23 @@ export function resolveConfig(
   const preparer = new RowPreparer({
     prices: options.estimateCosts === false ? null : prices,
     redact: options.redact,
+    redactTimeoutMs: options.redactTimeoutMs,
     apiKey: apiKey ?? undefined,
   });
   const pipeline = new LogPipeline({ ...options.writer, sink, fallback, keepAlive, preparer });
+  const budget = resolveBudget(options, options.sink === undefined ? envSupabase : null, prices);
   // Supabase's Edge Runtime warns before it shuts a worker down: print what has not landed yet.
   if (edgeRuntimeWaitUntil()) {
     globalThis.addEventListener?.("beforeunload", () => pipeline.shutdown("worker_shutdown"));
   }
-  const timeoutMs = options.timeoutMs ?? 300_000;
   return {
     client: apiKey
       ? new OpenRouterClient({ baseUrl, apiKey, fetch: fetchImpl, headers, timeoutMs })
       : null,
-    streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 60_000,
-    streamTimeoutMs: options.streamTimeoutMs ?? 600_000,
+    streamIdleTimeoutMs,
+    streamTimeoutMs,
     pipeline,
-    budget: resolveBudget(options, options.sink === undefined ? envSupabase : null, prices),
+    budget,
   };
 }
 
@@ -152,7 +189,8 @@ export function usageFlag(request: unknown): Record<string, unknown> {
 export function edgeRuntimeWaitUntil(): ((promise: Promise<unknown>) => void) | null {
   const runtime = (globalThis as { EdgeRuntime?: { waitUntil?: (p: Promise<unknown>) => unknown } })
     .EdgeRuntime;
-  return typeof runtime?.waitUntil === "function" ? (p) => void runtime.waitUntil!(p) : null;
+  // What it returns is passed on, so that a rejection from it is caught like any `waitUntil`'s.
+  return typeof runtime?.waitUntil === "function" ? (p) => runtime.waitUntil!(p) : null;
 }
 
 /** Why the environment gives no log sink, naming exactly what is missing. */

@@ -23,7 +23,9 @@ export interface UnwrittenRowLine {
 export const UNWRITTEN_EVENT = "llm_call_log_unwritten";
 
 /**
- * Prints one line per row through `fallback`. Never throws: the fallback is the last resort.
+ * Prints one line per row through `fallback`. Never throws, and never leaves a rejection
+ * unhandled: the fallback is the last resort, so if it throws or returns a rejected promise
+ * there is nowhere else to report the row, and the error is ignored.
  *
  * @example
  * ```ts
@@ -43,7 +45,10 @@ export function printUnwritten(
 ): void {
   for (const row of rows) {
     try {
-      fallback(unwrittenLine(row, reason));
+      // Typed to return nothing, a fallback may still be async (a log shipper): a rejection it
+      // returns would otherwise end the process as an unhandled one.
+      const result: unknown = fallback(unwrittenLine(row, reason));
+      Promise.resolve(result).catch(() => {});
     } catch { /* nothing further can be done */ }
   }
 }
