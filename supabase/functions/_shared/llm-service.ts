@@ -28,6 +28,7 @@ import type { LLMMethodType } from "./llm/log-row.ts";
 import type { ChatPost, OpenRouterClient } from "./llm/openrouter-client.ts";
 import { relayStream } from "./llm/relay-stream.ts";
 import {
+  checkOptions,
   edgeRuntimeWaitUntil,
   type LLMServiceOptions,
   resolveConfig,
@@ -88,8 +89,12 @@ export class LLMService {
   #options: LLMServiceOptions;
   #resolved: ServiceConfig | null = null;
 
-  /** Stores the options; nothing is read from the environment until the first call. */
+  /**
+   * Stores the options; nothing is read from the environment until the first call.
+   * @throws {RangeError} when a delay is negative or NaN, or a count is below one.
+   */
   constructor(options: LLMServiceOptions = {}) {
+    checkOptions(options);
     this.#options = { ...options };
   }
 

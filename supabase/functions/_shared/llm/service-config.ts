@@ -9,7 +9,7 @@ import { CallBudget, type LLMLimitsOptions } from "./call-budget.ts";
 import { type EnvironmentConfig, environmentConfig, SECRET_KEY_VARIABLES } from "./environment.ts";
 import { isRecord } from "./json.ts";
 import { LogPipeline, type LogPipelineLimits } from "./log-pipeline.ts";
-import { delayOption } from "./numeric-options.ts";
+import { countOption, delayOption } from "./numeric-options.ts";
 import type { LogSink } from "./log-sink.ts";
 import { type RedactHook, RowPreparer } from "./prepare-row.ts";
 import { OpenRouterClient } from "./openrouter-client.ts";
@@ -21,8 +21,8 @@ import { createSupabaseLimitsSource } from "./limits-source.ts";
  * Options of {@link LLMService}; every one has a default, and `undefined` means that default.
  *
  * Every `…Ms` option is a delay a timer waits: one past 2^31 − 1 ms (about 24.8 days), `Infinity`
- * included, is that maximum, so in effect never; 0 is at once. A negative or NaN delay is a
- * `RangeError`, thrown by the first call (the options are read then, not at construction).
+ * included, is that maximum, so in effect never; 0 is at once. A negative or NaN delay, or a
+ * count below one, is a `RangeError` from the constructor.
  */
 export interface LLMServiceOptions {
   /** OpenRouter API key. @default {env OPENROUTER_API_KEY} */
@@ -105,6 +105,38 @@ export interface ServiceConfig {
 }
 
 const DEFAULT_BASE_URL = "https://openrouter.ai/api/v1";
+
+/**
+ * Checks the numeric options as given, with the rules their readers apply, so that a bad one
+ * fails where the service is made: on a call it would fail before the call could be logged.
+ */
+export function checkOptions(options: LLMServiceOptions): void {
+  for (
+    const name of [
+      "timeoutMs",
+      "streamIdleTimeoutMs",
+      "streamTimeoutMs",
+      "redactTimeoutMs",
+    ] as const
+  ) {
+    delayOption(name, options[name], 0);
+  }
+  const writer = options.writer ?? {};
+  for (
+    const name of ["batchDelayMs", "retryDelayMs", "maxRetryDelayMs", "attemptTimeoutMs"] as const
+  ) {
+    delayOption(name, writer[name], 0);
+  }
+  for (
+    const name of ["maxBatchRows", "maxQueuedRows", "maxAttempts", "maxConcurrentWrites"] as const
+  ) {
+    countOption(name, writer[name], 1);
+  }
+  if (options.limits) {
+    delayOption("limits.timeoutMs", options.limits.timeoutMs, 0);
+    delayOption("limits.cacheMs", options.limits.cacheMs, 0);
+  }
+}
 
 /** Resolves the options; `keepAlive` registers background work with the runtime. */
 export function resolveConfig(
