@@ -5,6 +5,7 @@
  * @module
  */
 import { LLMCancelledError, type LLMError, LLMStreamError, LLMTimeoutError } from "./errors.ts";
+import { describeValue } from "./caller-values.ts";
 import type { StreamEnd } from "./observed-stream.ts";
 import type { StreamSummary } from "./stream-accumulator.ts";
 import { describeErrorObject } from "./upstream-error.ts";
@@ -70,6 +71,7 @@ function cancelled(message: string, end: { reason: unknown }, logId: string): LL
   return new LLMCancelledError(message + why, { type: "cancelled", logId });
 }
 
+/** A reason or error can be any value, even one `String()` cannot convert. */
 function describe(value: unknown): string {
-  return value instanceof Error ? `${value.name}: ${value.message}` : String(value);
+  return describeValue(value, { withName: true });
 }
