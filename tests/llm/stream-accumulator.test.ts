@@ -423,6 +423,34 @@ Deno.test("StreamAccumulator records an event longer than maxEventChars as a fai
   assert.equal(streamError({ kind: "eof" }, summary, "log-1")?.type, "stream_error");
 });
 
+Deno.test("StreamAccumulator keeps every item of an event with 300,000 reasoning_details", () => {
+  const details = Array.from({ length: 300_000 }, (_, i) => i);
+  const accumulator = new StreamAccumulator();
+  accumulator.feed(encoder.encode(chunk({ reasoning_details: details }) + DONE), 0);
+  const summary = accumulator.finish();
+  const message = (summary.responseBody.choices as { message: Record<string, unknown> }[])[0]
+    .message;
+  assert.deepEqual(message.reasoning_details, details);
+  assert.equal(summary.done, true);
+  assert.equal(summary.error, null);
+});
+
+Deno.test("StreamAccumulator stopped by a failure keeps what came, says why, and reads no further", () => {
+  const accumulator = new StreamAccumulator();
+  accumulator.feed(encoder.encode(ROLE + TEXT_DELTAS[0]), 0);
+  accumulator.stop(new TypeError("not bytes"));
+  accumulator.feed(encoder.encode(TEXT_DELTAS[1] + STOP + DONE), 1);
+  const summary = accumulator.finish();
+  assert.equal(summary.completionText, "hé", "the text before the failure is kept");
+  assert.equal(summary.done, false);
+  assert.deepEqual(summary.error, {
+    code: "stream_unreadable",
+    message: "Reading the stream's events failed (TypeError: not bytes); " +
+      "the rest of the stream was passed on without being read",
+  });
+  assert.equal(streamError({ kind: "eof" }, summary, "log-1")?.type, "stream_error");
+});
+
 Deno.test("StreamAccumulator bounds a line that never ends at 16 MiB by default", () => {
   const accumulator = new StreamAccumulator();
   accumulator.feed(encoder.encode(ROLE + TEXT_DELTAS[0] + "data: "), 0);
