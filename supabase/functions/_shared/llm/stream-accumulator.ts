@@ -62,8 +62,11 @@ export interface StreamSummary {
   completionText: string | null;
   finishReason: string | null;
   usage: unknown;
-  /** An in-band `error` object, if one came. */
-  error: Record<string, unknown> | null;
+  /**
+   * An in-band `error` as it came, usually an object but sometimes just a string (as in a
+   * non-streamed body, any non-null value counts), or the reason reading stopped; else `null`.
+   */
+  error: Json | null;
   /** True once `data: [DONE]` was seen. */
   done: boolean;
   /** `performance.now()` of the first non-empty content, reasoning or tool-call delta. */
@@ -102,7 +105,7 @@ export class StreamAccumulator {
   #meta: Record<string, Json> = {};
   #choices = new Map<number, ChoiceParts>();
   #usage: unknown = null;
-  #error: Record<string, unknown> | null = null;
+  #error: Json | null = null;
   #done = false;
   #firstTokenAt: number | null = null;
   #invalid: string[] = [];
@@ -180,7 +183,8 @@ export class StreamAccumulator {
   }
 
   #onData(data: string): void {
-    if (data === "[DONE]") {
+    // The SSE parser drops only the one space after `data:`; a sender may pad the marker.
+    if (data.trim() === "[DONE]") {
       this.#done = true;
       return;
     }
@@ -196,7 +200,7 @@ export class StreamAccumulator {
       if (this.#meta[key] === undefined && event[key] != null) this.#meta[key] = event[key] as Json;
     }
     if (event.usage != null) this.#usage = event.usage;
-    if (isRecord(event.error)) this.#error = event.error;
+    if (event.error != null) this.#error = event.error as Json;
     if (Array.isArray(event.choices)) {
       for (const choice of event.choices) if (isRecord(choice)) this.#onChoice(choice);
     }
@@ -226,7 +230,7 @@ export class StreamAccumulator {
         if (isRecord(call)) token = this.#onToolCall(parts, call) || token;
       }
     }
-    if (isRecord(choice.error) && !this.#error) this.#error = choice.error;
+    if (choice.error != null && this.#error === null) this.#error = choice.error as Json;
     parts.finishReason = stringOrNull(choice.finish_reason) ?? parts.finishReason;
     parts.nativeFinishReason = stringOrNull(choice.native_finish_reason) ??
       parts.nativeFinishReason;
@@ -283,7 +287,7 @@ export class StreamAccumulator {
       choiceBody(index, parts)
     );
     body.usage = (this.#usage ?? null) as Json;
-    if (this.#error) body.error = this.#error as Json;
+    if (this.#error !== null) body.error = this.#error;
     if (this.#invalidCount) {
       body.invalid_events = { count: this.#invalidCount, samples: this.#invalid };
     }

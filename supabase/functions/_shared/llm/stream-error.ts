@@ -31,7 +31,7 @@ export function streamError(
   summary: StreamSummary,
   logId: string,
 ): LLMError | null {
-  if (summary.error) {
+  if (summary.error !== null) {
     const error = describeErrorObject(summary.error, null);
     return new LLMStreamError(error.message, { ...error, type: "stream_error", logId });
   }
