@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import {
+  type LLMCallLogRow,
   LLMCancelledError,
   LLMError,
   LLMValidationError,
 } from "../../supabase/functions/_shared/llm-service.ts";
+import { LOG_COLUMNS } from "../../supabase/functions/_shared/llm/internal.ts";
 import { openServiceHarness } from "../harness/service.ts";
 
 const messages = [{ role: "user" as const, content: "Hello" }];
@@ -104,6 +106,28 @@ Deno.test("a context whose every getter throws is a validation error with a row"
   );
   assert.ok(error instanceof LLMValidationError);
   assert.ok(error.issues.length >= 5, "each field is reported");
+});
+
+Deno.test("a request whose toJSON throws is a validation error with a row holding every column", async () => {
+  await using h = await openServiceHarness();
+  const written: LLMCallLogRow[] = [];
+  const service = h.withOptions({
+    sink: { write: (rows) => Promise.resolve(void written.push(...rows)) },
+  });
+  const request = {
+    model: "openai/gpt-4o-mini",
+    messages,
+    toJSON(): never {
+      throw new Error("no JSON for you");
+    },
+  };
+  const error = await service.chatCompletion(request).then(() => assert.fail(), (e) => e);
+  assert.ok(error instanceof LLMValidationError, `${error.name}: ${error.message}`);
+  await service.flush();
+  assert.equal(written.length, 1, "exactly one row");
+  assert.deepEqual(Object.keys(written[0]).sort(), LOG_COLUMNS.map((c) => c.name).sort());
+  assert.equal(written[0].request_params, null);
+  assert.equal(written[0].status, "failed");
 });
 
 /** Abort reasons `String()` cannot convert: no prototype, and a `toString` that throws. */
