@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { LLMError, LLMValidationError } from "../../supabase/functions/_shared/llm-service.ts";
+import {
+  type LLMCallLogRow,
+  LLMCancelledError,
+  LLMError,
+  LLMValidationError,
+} from "../../supabase/functions/_shared/llm-service.ts";
+import { LOG_COLUMNS } from "../../supabase/functions/_shared/llm/internal.ts";
 import { openServiceHarness } from "../harness/service.ts";
 
 const messages = [{ role: "user" as const, content: "Hello" }];
@@ -101,3 +107,93 @@ Deno.test("a context whose every getter throws is a validation error with a row"
   assert.ok(error instanceof LLMValidationError);
   assert.ok(error.issues.length >= 5, "each field is reported");
 });
+
+Deno.test("a request whose toJSON throws is a validation error with a row holding every column", async () => {
+  await using h = await openServiceHarness();
+  const written: LLMCallLogRow[] = [];
+  const service = h.withOptions({
+    sink: { write: (rows) => Promise.resolve(void written.push(...rows)) },
+  });
+  const request = {
+    model: "openai/gpt-4o-mini",
+    messages,
+    toJSON(): never {
+      throw new Error("no JSON for you");
+    },
+  };
+  const error = await service.chatCompletion(request).then(() => assert.fail(), (e) => e);
+  assert.ok(error instanceof LLMValidationError, `${error.name}: ${error.message}`);
+  await service.flush();
+  assert.equal(written.length, 1, "exactly one row");
+  assert.deepEqual(Object.keys(written[0]).sort(), LOG_COLUMNS.map((c) => c.name).sort());
+  assert.equal(written[0].request_params, null);
+  assert.equal(written[0].status, "failed");
+});
+
+/** Abort reasons `String()` cannot convert: no prototype, and a `toString` that throws. */
+const UNPRINTABLE_REASONS = {
+  "a prototype-less object": () => Object.create(null),
+  "an object whose toString throws": () => ({
+    toString(): string {
+      throw new Error("no text");
+    },
+  }),
+};
+
+for (const [kind, reason] of Object.entries(UNPRINTABLE_REASONS)) {
+  Deno.test(`a signal aborted before the call with ${kind} as reason is cancelled with a row`, async () => {
+    await using h = await openServiceHarness();
+    const { error, row } = await rejectedWithRow(
+      h,
+      () => h.service.chatCompletion({ messages }, { signal: AbortSignal.abort(reason()) }),
+    );
+    assert.ok(error instanceof LLMCancelledError, `${error.name}: ${error.message}`);
+    assert.match(error.message, /aborted through context\.signal: unprintable value$/);
+    assert.deepEqual([row.status, row.error_type], ["cancelled", "cancelled"]);
+    assert.equal(h.sim.exchanges.length, 0, "nothing was sent");
+  });
+
+  Deno.test(`a call aborted mid-request with ${kind} as reason is cancelled with a row`, async () => {
+    await using h = await openServiceHarness();
+    const controller = new AbortController();
+    const { error, row } = await rejectedWithRow(h, async () => {
+      const pending = h.service.chatCompletion({ model: "sim/hang", messages }, {
+        signal: controller.signal,
+      });
+      await h.sim.nextExchange();
+      controller.abort(reason());
+      return await pending;
+    });
+    assert.ok(error instanceof LLMCancelledError, `${error.name}: ${error.message}`);
+    assert.deepEqual([row.status, row.error_type], ["cancelled", "cancelled"]);
+  });
+
+  for (const how of ["cancelled by its reader", "aborted through context.signal"] as const) {
+    Deno.test(`a stream ${how} with ${kind} as reason is logged as cancelled, with what came`, async () => {
+      await using h = await openServiceHarness();
+      const controller = new AbortController();
+      const response = await h.service.streamCompletion({ model: "sim/stream-hang", messages }, {
+        signal: controller.signal,
+      });
+      const reader = response.body!.getReader();
+      let text = "";
+      while (!text.includes("reply ")) {
+        text += new TextDecoder().decode((await reader.read()).value);
+      }
+      if (how === "cancelled by its reader") await reader.cancel(reason());
+      else {
+        controller.abort(reason());
+        while (!(await reader.read()).done) { /* chunks already passed on may still come */ }
+      }
+      await h.service.flush();
+      const rows = await h.rows();
+      assert.equal(rows.length, 1, "exactly one row");
+      const [row] = rows;
+      assert.deepEqual([row.status, row.error_type], ["cancelled", "cancelled"]);
+      assert.match(row.error_message!, /: unprintable value$/);
+      assert.match(row.completion_text!, /^Simulated reply $/);
+      assert.equal(row.http_status, 200);
+      assert.deepEqual(row.metadata, {}, "no prepare_error");
+    });
+  }
+}

@@ -4,6 +4,7 @@ import {
   type StreamSummary,
 } from "../../supabase/functions/_shared/llm/stream-accumulator.ts";
 import { streamError } from "../../supabase/functions/_shared/llm/stream-error.ts";
+import type { Json } from "../../supabase/functions/_shared/llm/log-row.ts";
 import { TextBuilder } from "../../supabase/functions/_shared/llm/text-builder.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -416,11 +417,67 @@ Deno.test("StreamAccumulator records an event longer than maxEventChars as a fai
   splitAt(bytes, randomCuts(bytes.length, prng(7), 100)).forEach((c, i) => accumulator.feed(c, i));
   const summary = accumulator.finish();
   assert.equal(summary.completionText, "hé", "the text before the oversized event is kept");
-  assert.equal(summary.error?.code, "event_too_large");
-  assert.match(String(summary.error?.message), /longer than 1000 characters/);
+  assert.equal((summary.error as { code?: Json } | null)?.code, "event_too_large");
+  assert.match(
+    String((summary.error as { message?: Json } | null)?.message),
+    /longer than 1000 characters/,
+  );
   assert.equal(summary.done, false);
   assert.equal(summary.usage, null);
   assert.equal(streamError({ kind: "eof" }, summary, "log-1")?.type, "stream_error");
+});
+
+Deno.test("StreamAccumulator keeps every item of an event with 300,000 reasoning_details", () => {
+  const details = Array.from({ length: 300_000 }, (_, i) => i);
+  const accumulator = new StreamAccumulator();
+  accumulator.feed(encoder.encode(chunk({ reasoning_details: details }) + DONE), 0);
+  const summary = accumulator.finish();
+  const message = (summary.responseBody.choices as { message: Record<string, unknown> }[])[0]
+    .message;
+  assert.deepEqual(message.reasoning_details, details);
+  assert.equal(summary.done, true);
+  assert.equal(summary.error, null);
+});
+
+Deno.test("StreamAccumulator stopped by a failure keeps what came, says why, and reads no further", () => {
+  const accumulator = new StreamAccumulator();
+  accumulator.feed(encoder.encode(ROLE + TEXT_DELTAS[0]), 0);
+  accumulator.stop(new TypeError("not bytes"));
+  accumulator.feed(encoder.encode(TEXT_DELTAS[1] + STOP + DONE), 1);
+  const summary = accumulator.finish();
+  assert.equal(summary.completionText, "hé", "the text before the failure is kept");
+  assert.equal(summary.done, false);
+  assert.deepEqual(summary.error, {
+    code: "stream_unreadable",
+    message: "Reading the stream's events failed (TypeError: not bytes); " +
+      "the rest of the stream was passed on without being read",
+  });
+  assert.equal(streamError({ kind: "eof" }, summary, "log-1")?.type, "stream_error");
+});
+
+Deno.test("StreamAccumulator records a mid-stream error that is only a string, as a body's would be", () => {
+  const summary = feed([encoder.encode(TEXT_DELTAS[0] + event({ error: "boom" }))]);
+  assert.equal(summary.error, "boom");
+  assert.equal(summary.responseBody.error, "boom");
+  const error = streamError({ kind: "eof" }, summary, "log-1");
+  assert.deepEqual([error?.type, error?.message], ["stream_error", "boom"]);
+});
+
+Deno.test("StreamAccumulator records a choice's error that is only a string", () => {
+  const failed = {
+    index: 0,
+    delta: { content: "" },
+    finish_reason: "error",
+    error: "choice failed",
+  };
+  const summary = feed([encoder.encode(event({ ...META, choices: [failed] }))]);
+  assert.equal(summary.error, "choice failed");
+});
+
+Deno.test("StreamAccumulator sees data: [DONE] padded with whitespace as the end", () => {
+  const summary = feed([encoder.encode(ROLE + TEXT_DELTAS[0] + "data: [DONE] \t\n\n")]);
+  assert.equal(summary.done, true);
+  assert.equal(streamError({ kind: "eof" }, summary, "log-1"), null);
 });
 
 Deno.test("StreamAccumulator bounds a line that never ends at 16 MiB by default", () => {
@@ -429,7 +486,7 @@ Deno.test("StreamAccumulator bounds a line that never ends at 16 MiB by default"
   const megabyte = encoder.encode("y".repeat(1024 * 1024));
   for (let i = 1; i <= 17; i++) accumulator.feed(megabyte, i);
   const summary = accumulator.finish();
-  assert.equal(summary.error?.code, "event_too_large");
+  assert.equal((summary.error as { code?: Json } | null)?.code, "event_too_large");
   assert.equal(summary.completionText, "hé");
 });
 

@@ -268,3 +268,43 @@ Deno.test("a 10,000-chunk stream is routine", async () => {
   assert.equal(words.length, 10_000);
   assert.equal(words[9_999], "w9999");
 });
+
+Deno.test("an event with 300,000 reasoning_details streams through byte for byte and is logged once", async () => {
+  await using h = await openServiceHarness();
+  const details = Array.from({ length: 300_000 }, () => 0);
+  const text =
+    `data: ${JSON.stringify({ choices: [{ delta: { reasoning_details: details } }] })}\n\n` +
+    'data: {"choices":[{"delta":{"content":"done"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
+  h.sim.route("test/many-details", () => replayTranscript(text));
+  const response = await h.service.streamCompletion({ model: "test/many-details", messages });
+  assert.deepEqual(await readAll(response), h.sim.exchanges[0].sentBytes());
+  const row = await onlyRow(h);
+  assert.deepEqual([row.status, row.completion_text], ["completed", "done"]);
+  const body = row.response_body as { choices: { message: { reasoning_details: unknown[] } }[] };
+  assert.equal(body.choices[0].message.reasoning_details.length, 300_000);
+});
+
+Deno.test("a body whose chunks cannot be read still reaches the client unchanged and is logged once, saying why", async () => {
+  await using h = await openServiceHarness();
+  // A fetch wrapper that hands on text instead of bytes: the accumulator cannot decode it.
+  const sent = ['data: {"choices":[{"delta":{"content":"A"}}]}\n\n', "data: [DONE]\n\n"];
+  const service = h.withOptions({
+    fetch: () =>
+      Promise.resolve(
+        new Response(ReadableStream.from(sent) as never, {
+          headers: { "content-type": "text/event-stream" },
+        }),
+      ),
+  });
+  const response = await service.streamCompletion({ model: "test/text-chunks", messages });
+  const received: unknown[] = [];
+  for await (const chunk of response.body!) received.push(chunk);
+  assert.deepEqual(received, sent);
+  await service.flush();
+  const rows = await h.rows();
+  assert.equal(rows.length, 1, "exactly one row");
+  assert.deepEqual([rows[0].status, rows[0].error_type], ["failed", "stream_error"]);
+  assert.match(rows[0].error_message!, /^Reading the stream's events failed \(TypeError: /);
+  assert.equal((rows[0].error_details as { code: string }).code, "stream_unreadable");
+  assert.equal(rows[0].http_status, 200);
+});

@@ -115,9 +115,7 @@ export function buildLogRow(start: CallStart, outcome: CallOutcome): LLMCallLogR
     response_body: (received ?? null) as Json,
     completion_text: outcome.completionText !== undefined
       ? outcome.completionText
-      : typeof message?.content === "string"
-      ? message.content
-      : null,
+      : messageText(message?.content),
     finish_reason: outcome.finishReason !== undefined
       ? outcome.finishReason
       : stringOrNull(choice?.finish_reason),
@@ -141,6 +139,22 @@ export function snapshot(value: unknown): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A message's `content` as text: a string as is, or the `text` of its text parts joined when it
+ * is an array of parts; `null` when it holds no text.
+ */
+function messageText(content: unknown): string | null {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return null;
+  let text: string | null = null;
+  for (const part of content) {
+    if (isRecord(part) && part.type === "text" && typeof part.text === "string") {
+      text = (text ?? "") + part.text;
+    }
+  }
+  return text;
 }
 
 /** Context ids are text; JavaScript callers sometimes pass numbers. */

@@ -11,6 +11,7 @@ import {
   type LLMError,
   LLMValidationError,
 } from "./errors.ts";
+import { describeValue } from "./caller-values.ts";
 import type { RequestIssue } from "./validate-request.ts";
 
 /** The request was not sent because of these issues. */
@@ -33,7 +34,8 @@ export function cancelledError(
   reason: unknown,
   httpStatus: number | null = null,
 ): LLMError {
-  const why = reason === undefined ? "" : `: ${errorText(reason)}`;
+  // Any value can be a reason, one `String()` cannot convert too: the row must still be written.
+  const why = reason === undefined ? "" : `: ${describeValue(reason)}`;
   return new LLMCancelledError(`The call was aborted through context.signal${why}`, {
     type: "cancelled",
     logId,
@@ -41,8 +43,4 @@ export function cancelledError(
     httpStatus,
     cause: reason,
   });
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

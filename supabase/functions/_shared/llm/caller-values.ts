@@ -36,7 +36,10 @@ export function readContext(input: unknown): ContextReading {
     try {
       return (input as Record<string, unknown>)[field];
     } catch (error) {
-      issues.push({ field: `context.${field}`, message: `cannot be read: ${describe(error)}` });
+      issues.push({
+        field: `context.${field}`,
+        message: `cannot be read: ${describeValue(error)}`,
+      });
       return undefined;
     }
   };
@@ -48,7 +51,7 @@ export function readContext(input: unknown): ContextReading {
     } catch (error) {
       issues.push({
         field: `context.${field}`,
-        message: `cannot be converted to text: ${describe(error)}`,
+        message: `cannot be converted to text: ${describeValue(error)}`,
       });
     }
   }
@@ -65,7 +68,10 @@ export function readContext(input: unknown): ContextReading {
   const metadataSnapshot = metadataText(
     metadata,
     (error) =>
-      issues.push({ field: "context.metadata", message: `cannot be read: ${describe(error)}` }),
+      issues.push({
+        field: "context.metadata",
+        message: `cannot be read: ${describeValue(error)}`,
+      }),
   );
   if (metadataSnapshot !== undefined) context.metadata = metadata as Record<string, unknown>;
   return { context, metadataSnapshot, issues };
@@ -133,23 +139,43 @@ export function readableCopy(value: unknown): unknown {
   try {
     keys = Object.keys(value);
   } catch (error) {
-    return { unreadable: describe(error) };
+    return { unreadable: describeValue(error) };
   }
   const copy: Record<string, unknown> = Array.isArray(value) ? [] as never : {};
   for (const key of keys) {
     try {
       copy[key] = (value as Record<string, unknown>)[key];
     } catch (error) {
-      copy[key] = `[unreadable: ${describe(error)}]`;
+      copy[key] = `[unreadable: ${describeValue(error)}]`;
     }
   }
   return copy;
 }
 
-function describe(error: unknown): string {
+/**
+ * Text for a value of unknown make (a thrown value, an abort reason) that never throws itself:
+ * an error's message (with its name first when `withName` is set), any other value as
+ * `String()` gives it, and a note for one that cannot be converted (`Object.create(null)`, a
+ * `toString` or getter that throws, a `Proxy` whose traps throw).
+ *
+ * @example
+ * ```ts
+ * describeValue(new TypeError("bad")); // "bad"
+ * describeValue(new TypeError("bad"), { withName: true }); // "TypeError: bad"
+ * describeValue(Object.create(null)); // "unprintable value"
+ * ```
+ */
+export function describeValue(
+  value: unknown,
+  options: {
+    /** Put an error's name before its message, as in `TypeError: bad`. @default {false} */
+    withName?: boolean;
+  } = {},
+): string {
   try {
-    return error instanceof Error ? error.message : String(error);
+    if (!(value instanceof Error)) return String(value);
+    return options.withName ? `${value.name}: ${value.message}` : value.message;
   } catch {
-    return "unprintable error";
+    return "unprintable value";
   }
 }

@@ -5,6 +5,8 @@
  * consumer asks for it; the observer sees it right after. Nothing is read ahead of the consumer
  * (`highWaterMark: 0`), so a consumer that stops reading stops the upstream too, and memory
  * stays flat. The stream ends exactly once, for one of these reasons, and `onEnd` is told which.
+ * The observer cannot break the relay: if it throws, it is told so once and sees no more chunks,
+ * while the consumer still gets every byte and `onEnd` still comes.
  *
  * @module
  */
@@ -20,8 +22,17 @@ export type StreamEnd =
 
 /** Options of {@link observeStream}. */
 export interface ObserveStreamOptions {
-  /** Called for every chunk, after the consumer has been given it. */
+  /**
+   * Called for every chunk, after the consumer has been given it. If it throws, it is not called
+   * again, `onChunkError` is told why, and the stream goes on.
+   */
   onChunk(chunk: Uint8Array, arrivedAt: number): void;
+  /**
+   * Called once if `onChunk` throws, with what it threw.
+   *
+   * @default {() => {}}
+   */
+  onChunkError?(error: unknown): void;
   /**
    * Called once when the stream ends. For timeouts, the returned error is what the consumer's
    * pending or next read rejects with; an abort of `signal` ends the body without error.
@@ -70,6 +81,17 @@ export function observeStream(
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   let totalTimer: ReturnType<typeof setTimeout> | undefined;
   let lastProgress = performance.now();
+  let observing = true;
+  const observe = (chunk: Uint8Array) => {
+    if (!observing) return;
+    try {
+      options.onChunk(chunk, lastProgress);
+    } catch (error) {
+      // The consumer already has the chunk; the row is the observer's, written at the end.
+      observing = false;
+      options.onChunkError?.(error);
+    }
+  };
 
   const end = (reason: StreamEnd, stopUpstream: boolean): Error | undefined => {
     if (ended) return undefined;
@@ -130,7 +152,7 @@ export function observeStream(
         }
         c.enqueue(chunk);
         lastProgress = performance.now();
-        options.onChunk(chunk, lastProgress);
+        observe(chunk);
       }, (error) => {
         if (ended) return;
         end({ kind: "broken", error }, false);

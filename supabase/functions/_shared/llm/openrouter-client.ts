@@ -11,6 +11,7 @@
  * @module
  */
 import { cancelledError } from "./call-errors.ts";
+import { describeValue } from "./caller-values.ts";
 import { LLMError, LLMNetworkError, LLMTimeoutError } from "./errors.ts";
 import { describeNetworkFailure, mask, maskedError } from "./network-failure.ts";
 import type { ChatCompletion } from "./types.ts";
@@ -144,7 +145,7 @@ export class OpenRouterClient {
       return new LLMTimeoutError(message, { ...init, type: "timeout" });
     }
     const failure = describeNetworkFailure(error, apiKey);
-    const detail = failure.causes.at(-1) ?? mask(errorText(error), apiKey);
+    const detail = failure.causes.at(-1) ?? mask(describeValue(error), apiKey);
     const why = failure.reason.replaceAll("_", " ");
     return new LLMNetworkError(`Cannot reach OpenRouter (${why}): ${detail}`, {
       ...init,
@@ -197,8 +198,4 @@ export class OpenRouterClient {
       },
     };
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -2,7 +2,8 @@
  * Turns an upstream SSE response into the `Response` the caller returns, logging it on the way.
  *
  * The body is the upstream's, chunk for chunk; the accumulator parses each chunk's events as it
- * passes. When the body ends, however it ends, the call is recorded once; the last partial event
+ * passes (if reading them fails, the bytes still pass, and the row says where reading stopped).
+ * When the body ends, however it ends, the call is recorded once; the last partial event
  * and the summary are read when its row is made, after the reader has had the end of the body. The
  * promise that keeps the worker alive is registered before the `Response` is handed out.
  *
@@ -95,6 +96,8 @@ export function relayStream(options: RelayOptions): Response {
   };
   const body = observeStream(response.body!, {
     onChunk: (chunk, arrivedAt) => accumulator.feed(chunk, arrivedAt),
+    // The row then records what came before, and why the rest was not read.
+    onChunkError: (error) => accumulator.stop(error),
     onEnd,
     abortUpstream: options.abortUpstream,
     idleTimeoutMs: options.idleTimeoutMs,

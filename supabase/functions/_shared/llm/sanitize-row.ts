@@ -122,7 +122,9 @@ function cleanRow(row: LLMCallLogRow, options: SanitizeOptions): LLMCallLogRow {
         const item = readProperty(record, key);
         const childHint = key === "input_audio" ? AUDIO : key === "data" ? hint : undefined;
         const clean = walk(item, depth + 1, childHint);
+        // A row's column is never left out, even when its value cannot be serialised.
         if (clean !== undefined) object[cleanString(key, secret)] = clean;
+        else if (depth === 0) object[key] = null;
       }
       out = object;
     }

@@ -10,7 +10,9 @@
  * on any chunk (the last non-null wins), `finish_reason` may repeat, `choices` may be empty,
  * tool-call argument fragments are joined by `index`, and a line that is not JSON is recorded,
  * not fatal. An event larger than the bound is recorded as the stream's error and the rest of
- * the stream is passed on unread.
+ * the stream is passed on unread, as is everything after a failure to read it ({@link
+ * StreamAccumulator.stop}). Arrays from the wire are copied with loops, never spread into
+ * arguments: one event can hold more items than a call can take.
  *
  * @module
  */
@@ -19,6 +21,7 @@ import {
   type EventSourceParser,
   type ParseError,
 } from "npm:eventsource-parser@4.1.3";
+import { describeValue } from "./caller-values.ts";
 import { isRecord, stringOrNull } from "./json.ts";
 import type { Json } from "./log-row.ts";
 import { TextBuilder } from "./text-builder.ts";
@@ -59,8 +62,11 @@ export interface StreamSummary {
   completionText: string | null;
   finishReason: string | null;
   usage: unknown;
-  /** An in-band `error` object, if one came. */
-  error: Record<string, unknown> | null;
+  /**
+   * An in-band `error` as it came, usually an object but sometimes just a string (as in a
+   * non-streamed body, any non-null value counts), or the reason reading stopped; else `null`.
+   */
+  error: Json | null;
   /** True once `data: [DONE]` was seen. */
   done: boolean;
   /** `performance.now()` of the first non-empty content, reasoning or tool-call delta. */
@@ -93,13 +99,13 @@ export class StreamAccumulator {
   #decoder = new TextDecoder();
   #parser: EventSourceParser;
   #maxEventChars: number;
-  /** Set once an event was too large: the parser stops, the stream goes on unread. */
-  #overflowed = false;
+  /** Set once an event was too large or reading failed: the stream goes on unread. */
+  #stopped = false;
   #chunkAt = 0;
   #meta: Record<string, Json> = {};
   #choices = new Map<number, ChoiceParts>();
   #usage: unknown = null;
-  #error: Record<string, unknown> | null = null;
+  #error: Json | null = null;
   #done = false;
   #firstTokenAt: number | null = null;
   #invalid: string[] = [];
@@ -116,7 +122,7 @@ export class StreamAccumulator {
 
   /** Takes one network chunk that arrived at `arrivedAt` (`performance.now()`). */
   feed(chunk: Uint8Array, arrivedAt: number): void {
-    if (this.#overflowed) return;
+    if (this.#stopped) return;
     this.#chunkAt = arrivedAt;
     this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
   }
@@ -126,13 +132,34 @@ export class StreamAccumulator {
     // `reset({ consume: true })` would parse a last unterminated line but, as the SSE spec has
     // it, never dispatch an event whose blank line did not come: a stream ending in a bare
     // `data: [DONE]` would then look cut off. Ending the line and the event dispatches it.
-    if (!this.#overflowed) this.#parser.feed(this.#decoder.decode() + "\n\n");
+    if (!this.#stopped) {
+      try {
+        this.#parser.feed(this.#decoder.decode() + "\n\n");
+      } catch (error) {
+        this.stop(error); // the row still gets what came before
+      }
+    }
     return this.summary();
+  }
+
+  /**
+   * Stops reading after `error` broke it (a chunk that is not bytes, a bug): as for an oversized
+   * event, the summary keeps what came before, its `error` says why it ends there (code
+   * `stream_unreadable`), and later chunks are not read.
+   */
+  stop(error: unknown): void {
+    this.#stopped = true;
+    this.#error ??= {
+      code: "stream_unreadable",
+      message:
+        `Reading the stream's events failed (${describeValue(error, { withName: true })}); ` +
+        "the rest of the stream was passed on without being read",
+    };
   }
 
   /** What has been received so far. */
   summary(): StreamSummary {
-    const first = this.#choices.get(Math.min(...this.#choices.keys()));
+    const first = this.#choices.get(lowest(this.#choices.keys()));
     return {
       responseBody: this.#responseBody(),
       completionText: first && first.content.length ? first.content.toString() : null,
@@ -147,7 +174,7 @@ export class StreamAccumulator {
   /** Only an oversized event matters: other parse errors are lines SSE says to ignore. */
   #onParseError(error: ParseError): void {
     if (error.type !== "max-buffer-size-exceeded") return;
-    this.#overflowed = true;
+    this.#stopped = true;
     this.#error ??= {
       code: "event_too_large",
       message: `An event of the stream was longer than ${this.#maxEventChars} characters; ` +
@@ -156,7 +183,8 @@ export class StreamAccumulator {
   }
 
   #onData(data: string): void {
-    if (data === "[DONE]") {
+    // The SSE parser drops only the one space after `data:`; a sender may pad the marker.
+    if (data.trim() === "[DONE]") {
       this.#done = true;
       return;
     }
@@ -172,7 +200,7 @@ export class StreamAccumulator {
       if (this.#meta[key] === undefined && event[key] != null) this.#meta[key] = event[key] as Json;
     }
     if (event.usage != null) this.#usage = event.usage;
-    if (isRecord(event.error)) this.#error = event.error;
+    if (event.error != null) this.#error = event.error as Json;
     if (Array.isArray(event.choices)) {
       for (const choice of event.choices) if (isRecord(choice)) this.#onChoice(choice);
     }
@@ -194,7 +222,7 @@ export class StreamAccumulator {
     }
     if (typeof delta.refusal === "string" && delta.refusal) parts.refusal.append(delta.refusal);
     if (Array.isArray(delta.reasoning_details) && delta.reasoning_details.length) {
-      parts.reasoningDetails.push(...delta.reasoning_details as Json[]);
+      for (const detail of delta.reasoning_details) parts.reasoningDetails.push(detail as Json);
       token = true;
     }
     if (Array.isArray(delta.tool_calls)) {
@@ -202,7 +230,7 @@ export class StreamAccumulator {
         if (isRecord(call)) token = this.#onToolCall(parts, call) || token;
       }
     }
-    if (isRecord(choice.error) && !this.#error) this.#error = choice.error;
+    if (choice.error != null && this.#error === null) this.#error = choice.error as Json;
     parts.finishReason = stringOrNull(choice.finish_reason) ?? parts.finishReason;
     parts.nativeFinishReason = stringOrNull(choice.native_finish_reason) ??
       parts.nativeFinishReason;
@@ -259,12 +287,19 @@ export class StreamAccumulator {
       choiceBody(index, parts)
     );
     body.usage = (this.#usage ?? null) as Json;
-    if (this.#error) body.error = this.#error as Json;
+    if (this.#error !== null) body.error = this.#error;
     if (this.#invalidCount) {
       body.invalid_events = { count: this.#invalidCount, samples: this.#invalid };
     }
     return body;
   }
+}
+
+/** `Math.min` of any number of keys (`Infinity` for none), which spreading them could not do. */
+function lowest(keys: Iterable<number>): number {
+  let min = Infinity;
+  for (const key of keys) if (key < min) min = key;
+  return min;
 }
 
 function choiceBody(index: number, parts: ChoiceParts): Json {

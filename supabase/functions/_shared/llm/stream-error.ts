@@ -5,6 +5,7 @@
  * @module
  */
 import { LLMCancelledError, type LLMError, LLMStreamError, LLMTimeoutError } from "./errors.ts";
+import { describeValue } from "./caller-values.ts";
 import type { StreamEnd } from "./observed-stream.ts";
 import type { StreamSummary } from "./stream-accumulator.ts";
 import { describeErrorObject } from "./upstream-error.ts";
@@ -30,7 +31,7 @@ export function streamError(
   summary: StreamSummary,
   logId: string,
 ): LLMError | null {
-  if (summary.error) {
+  if (summary.error !== null) {
     const error = describeErrorObject(summary.error, null);
     return new LLMStreamError(error.message, { ...error, type: "stream_error", logId });
   }
@@ -70,6 +71,7 @@ function cancelled(message: string, end: { reason: unknown }, logId: string): LL
   return new LLMCancelledError(message + why, { type: "cancelled", logId });
 }
 
+/** A reason or error can be any value, even one `String()` cannot convert. */
 function describe(value: unknown): string {
-  return value instanceof Error ? `${value.name}: ${value.message}` : String(value);
+  return describeValue(value, { withName: true });
 }
