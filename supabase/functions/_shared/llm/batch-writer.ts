@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { describeValue } from "./caller-values.ts";
 import type { LLMCallLogRow } from "./log-row.ts";
 import { type LogSink, LogWriteError, type LogWriteFailure } from "./log-sink.ts";
 import { countOption, delayOption, MAX_TIMER_DELAY_MS } from "./numeric-options.ts";
@@ -162,7 +163,7 @@ export class BatchWriter {
       }
       if (failure !== "transient" || attempt >= maxAttempts || this.#stopped) {
         const prefix = failure === "content" ? "rejected" : "write_failed";
-        return this.#done(items, () => this.#giveUp(items, `${prefix}: ${describe(error)}`));
+        return this.#done(items, () => this.#giveUp(items, `${prefix}: ${describeValue(error)}`));
       }
       if (!await this.#backoff(items, attempt)) return;
       this.#writing++;
@@ -238,12 +239,4 @@ function failureOf(error: unknown): LogWriteFailure {
 function backoff(base: number, max: number, attempt: number): number {
   const ms = Math.min(max, base * 4 ** (attempt - 2)) * (0.75 + Math.random() / 2);
   return Math.min(ms, MAX_TIMER_DELAY_MS); // the jitter may take a maximal delay past a timer's
-}
-
-function describe(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : String(error);
-  } catch {
-    return "unprintable error";
-  }
 }

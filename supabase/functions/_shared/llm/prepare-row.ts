@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { describeValue } from "./caller-values.ts";
 import { buildLogRow, type CallOutcome, type CallStart } from "./build-log-row.ts";
 import type { Json, LLMCallLogRow } from "./log-row.ts";
 import { delayOption } from "./numeric-options.ts";
@@ -102,7 +103,7 @@ export class RowPreparer {
     } catch (error) {
       const now = { endedAt: Date.now(), endedMono: performance.now() };
       const row = buildLogRow(start, { status: "failed", ...now });
-      return withMetadata(row, { prepare_error: describe(error) });
+      return withMetadata(row, { prepare_error: describeValue(error) });
     }
     return buildLogRow(start, outcome);
   }
@@ -115,7 +116,7 @@ export class RowPreparer {
   #redact(row: LLMCallLogRow): LLMCallLogRow | Promise<LLMCallLogRow> {
     const { redact } = this.#options;
     if (!redact) return row;
-    const fail = (error: unknown) => this.#stripped(row, describe(error));
+    const fail = (error: unknown) => this.#stripped(row, describeValue(error));
     try {
       const result = redact(JSON.parse(JSON.stringify(row))); // the hook may mutate its argument
       if (!(result instanceof Promise)) return this.#clean(result);
@@ -192,7 +193,7 @@ function minimalRow(start: CallStart, error: unknown): LLMCallLogRow {
     error_details: null,
     metadata: {},
   };
-  return withMetadata(row, { prepare_error: describe(error) });
+  return withMetadata(row, { prepare_error: describeValue(error) });
 }
 
 function withMetadata(row: LLMCallLogRow, extra: Record<string, Json>): LLMCallLogRow {
@@ -201,12 +202,4 @@ function withMetadata(row: LLMCallLogRow, extra: Record<string, Json>): LLMCallL
     ? row.metadata
     : {};
   return { ...row, metadata: { ...metadata, ...extra } };
-}
-
-function describe(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : String(error);
-  } catch {
-    return "unprintable error";
-  }
 }
