@@ -171,3 +171,20 @@ Deno.test("a stream counts against max_calls from its start, before its row exis
   await response.arrayBuffer();
   assert.equal(sentCalls(h), 1);
 });
+
+Deno.test("a warn hook that throws or rejects changes nothing: the call goes through and is logged", async () => {
+  await using h = await openServiceHarness();
+  const down = createSqlLimitsSource(() => Promise.reject(new Error("connection refused")));
+  const hooks = [
+    () => {
+      throw new Error("warn broke");
+    },
+    () => Promise.reject(new Error("async warn broke")) as unknown as void,
+  ];
+  for (const warn of hooks) {
+    const service = h.withOptions({ limits: { source: down, warn } });
+    const completion = await service.chatCompletion(request);
+    await service.flush();
+    assert.equal((await h.rows()).filter((row) => row.generation_id === completion.id).length, 1);
+  }
+});

@@ -20,7 +20,7 @@
  * @module
  */
 import { type CallOutcome, type CallStart, callStatus, snapshot } from "./llm/build-log-row.ts";
-import { readableCopy, readContext } from "./llm/caller-values.ts";
+import { callHook, readableCopy, readContext } from "./llm/caller-values.ts";
 import { cancelledError, missingKeyError, validationError } from "./llm/call-errors.ts";
 import type { LLMError } from "./llm/errors.ts";
 import { isRecord } from "./llm/json.ts";
@@ -238,12 +238,8 @@ export class LLMService {
 
   #keepAlive(promise: Promise<unknown>): void {
     const waitUntil = this.#options.waitUntil ?? edgeRuntimeWaitUntil();
-    try {
-      // A runtime refusing the registration must not break the call, whether it throws or
-      // returns a rejected promise (which would otherwise end the process as unhandled).
-      const registered: unknown = waitUntil?.(promise.catch(() => {}));
-      Promise.resolve(registered).catch(() => {});
-    } catch { /* see above */ }
+    // A runtime refusing the registration must not break the call.
+    if (waitUntil) callHook(waitUntil, promise.catch(() => {}));
   }
 
   #config(): ServiceConfig {

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { callHook } from "./caller-values.ts";
 import type { LLMError } from "./errors.ts";
 import { budgetExceededError, budgetUnavailableError } from "./budget-errors.ts";
 import { type LimitsSource, type LimitUsage } from "./limits-source.ts";
@@ -201,7 +202,8 @@ export class BudgetGuard {
         const outcome = this.#options.onUnavailable === "allow"
           ? "calls go through unchecked"
           : "calls are refused";
-        this.#options.warn(
+        callHook(
+          this.#options.warn,
           `llm-service: cannot read the LLM limits (${
             errorText(error)
           }); ${outcome} until they can be read`,

@@ -5,6 +5,7 @@
  * @module
  */
 import { type CallStart, requestedModel } from "./build-log-row.ts";
+import { callHook } from "./caller-values.ts";
 import { budgetUnavailableError, costCeilingError } from "./budget-errors.ts";
 import { BudgetGuard, type BudgetGuardOptions } from "./budget-guard.ts";
 import { validationError } from "./call-errors.ts";
@@ -95,7 +96,8 @@ export class CallBudget {
     if (this.#options.onUnavailable === "refuse") return budgetUnavailableError(call.id, 60_000);
     if (!this.#warned) {
       this.#warned = true;
-      (this.#options.warn ?? console.warn)(
+      callHook(
+        this.#options.warn ?? console.warn,
         "llm-service: cannot bound a call's cost for maxCostUsd (no /models price for its model, or no completion limit); such calls go through unchecked",
       );
     }

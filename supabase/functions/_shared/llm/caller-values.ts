@@ -179,3 +179,16 @@ export function describeValue(
     return "unprintable value";
   }
 }
+
+/**
+ * Calls a hook the caller gave (the fallback, `waitUntil`, a warning) for its effect alone. A
+ * throw from it is ignored, and so is a rejected promise from one typed to return nothing (an
+ * async log shipper): there is nowhere further to report either, and a rejection left unhandled
+ * would end the process.
+ */
+export function callHook<A extends unknown[]>(hook: (...args: A) => unknown, ...args: A): void {
+  try {
+    const result = hook(...args);
+    if (result !== undefined && result !== null) Promise.resolve(result).catch(() => {});
+  } catch { /* see above */ }
+}

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { callHook } from "./caller-values.ts";
 import type { LLMCallLogRow } from "./log-row.ts";
 import { LOG_TABLE } from "./log-row.ts";
 
@@ -43,14 +44,7 @@ export function printUnwritten(
   reason: string,
   fallback: (line: string) => void,
 ): void {
-  for (const row of rows) {
-    try {
-      // Typed to return nothing, a fallback may still be async (a log shipper): a rejection it
-      // returns would otherwise end the process as an unhandled one.
-      const result: unknown = fallback(unwrittenLine(row, reason));
-      Promise.resolve(result).catch(() => {});
-    } catch { /* nothing further can be done */ }
-  }
+  for (const row of rows) callHook(() => fallback(unwrittenLine(row, reason)));
 }
 
 /**
