@@ -127,6 +127,39 @@ Deno.test("the chat handler refuses an oversized body with a 413 before the serv
   assert.equal(calls.length, 0);
 });
 
+Deno.test("a chunked body past the limit is refused with a 413 once the limit is passed, counted in bytes", async () => {
+  const { service, calls } = fakeService(() => Promise.resolve(completion));
+  const handler = createChatHandler({
+    edgeFunction: "chat",
+    stream: false,
+    service,
+    identify: noAuth,
+    maxBodyBytes: 1_000_000,
+  });
+  // 30 MB offered in 64 KiB pieces with no content-length: reading stops soon after 1 MB.
+  let pulled = 0;
+  const piece = new Uint8Array(65_536).fill(0x20);
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (++pulled > 480) controller.close();
+      else controller.enqueue(piece);
+    },
+  });
+  const chunked = await handler(new Request("http://x/", { method: "POST", body }));
+  assert.equal(chunked.status, 413);
+  assert.ok(pulled < 40, `read ${pulled} pieces of 64 KiB`);
+  // 400,000 characters of three bytes each: 1.2 MB, over the limit though under it in length.
+  const euros = JSON.stringify({ messages: [{ role: "user", content: "€".repeat(400_000) }] });
+  const wide = await handler(
+    new Request("http://x/", {
+      method: "POST",
+      body: new Blob([euros]).stream(),
+    }),
+  );
+  assert.equal(wide.status, 413);
+  assert.equal(calls.length, 0);
+});
+
 Deno.test("LLM errors map to sensible statuses without leaking account details or stacks", async () => {
   const cases: [Error, number, string][] = [
     [

@@ -75,6 +75,21 @@ Deno.test("createTokenVerifier checks HS256 tokens with the JWT secret", async (
   await assert.rejects(verify(await hs256(claims, "guess")), /does not verify/);
 });
 
+Deno.test("createTokenVerifier refuses a token whose signature is not base64url as forged, not with a fault", async () => {
+  const verify = createTokenVerifier({ secret: "s3cret", remote: null, now: () => now });
+  const [header, payload] = (await hs256(claims, "s3cret")).split(".");
+  for (const signature of ["A", "@@@@", "a.b"]) {
+    await assert.rejects(verify(`${header}.${payload}.${signature}`), UnauthorizedError);
+  }
+  const identify = createCallerIdentifier({
+    verify: userTokenVerifier({ secret: "s3cret", remote: null, now: () => now }),
+  });
+  const request = new Request("http://x/", {
+    headers: { authorization: `Bearer ${header}.${payload}.A` },
+  });
+  await assert.rejects(identify(request), InvalidTokenError);
+});
+
 Deno.test("createTokenVerifier refuses expired tokens and tokens that are not a user's", async () => {
   const verify = createTokenVerifier({ secret: "s3cret", remote: null, now: () => now });
   await assert.rejects(verify(await hs256({ ...claims, exp: now }, "s3cret")), /expired/);

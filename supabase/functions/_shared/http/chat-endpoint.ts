@@ -110,20 +110,33 @@ function chatRequest(text: string, model: string): { request: unknown; isJson: b
 
 /** The body's text, or the answer when it is too large (413) or cannot be read (400). */
 async function readBody(req: Request, maxBytes: number): Promise<string | Response> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) {
-    return jsonError(413, "payload_too_large", `Body over ${maxBytes} bytes`);
-  }
-  let text: string;
+  const tooLarge = () => jsonError(413, "payload_too_large", `Body over ${maxBytes} bytes`);
+  if (Number(req.headers.get("content-length") ?? "0") > maxBytes) return tooLarge();
+  if (!req.body) return "";
+  // Read in pieces, counting bytes: a chunked body declares no length, and must not be held
+  // whole before it is found too large.
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
   try {
-    text = await req.text();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      size += read.value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        return tooLarge();
+      }
+      chunks.push(read.value);
+    }
   } catch {
     return jsonError(400, "invalid_body", "Cannot read the request body");
   }
-  if (text.length > maxBytes) {
-    return jsonError(413, "payload_too_large", `Body over ${maxBytes} bytes`);
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
   }
-  return text;
+  return new TextDecoder().decode(bytes);
 }
 
 function defaultModel(): string {

@@ -84,7 +84,7 @@ export function createTokenVerifier(options: TokenVerifierOptions = {}): VerifyA
     const header = decodeJson(parts[0]);
     const payload = decodeJson(parts[1]);
     const signed = new TextEncoder().encode(`${parts[0]}.${parts[1]}`);
-    const signature = base64UrlBytes(parts[2]);
+    const signature = signatureBytes(parts[2]);
     const alg = String(header.alg);
     const jwk = jwks.find((key) => key.kid === header.kid && (key.alg ?? alg) === alg);
     let claims: Record<string, unknown>;
@@ -183,6 +183,15 @@ export function supabaseAuthClaims(): ((jwt: string) => Promise<Record<string, u
     if (error || !data) throw new Error(error?.message ?? "Invalid JWT");
     return data.claims as Record<string, unknown>;
   };
+}
+
+/** A signature that is not base64url is a forgery, not a fault of ours. */
+function signatureBytes(part: string) {
+  try {
+    return base64UrlBytes(part);
+  } catch {
+    throw forged();
+  }
 }
 
 function decodeJson(part: string): Record<string, unknown> {
