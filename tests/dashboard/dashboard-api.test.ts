@@ -170,6 +170,49 @@ Deno.test("a bad range is a 400 that says what is wrong", async () => {
   assert.match(body.error.message, /"to" must be after "from"/);
 });
 
+Deno.test("malformed query values and paths are a 4xx that says what is wrong, never a 500", async () => {
+  const id = "00000000-0000-4000-8000-000000000000";
+  const bad: [path: string, status: number, type: string, message: RegExp][] = [
+    ["totals?range=constructor", 400, "invalid_query", /Unknown range "constructor"/],
+    ["totals?range=__proto__", 400, "invalid_query", /Unknown range/],
+    ["totals?range=toString", 400, "invalid_query", /Unknown range/],
+    ["totals?range=custom&from=-001000-01-01&to=-001000-02-01", 400, "invalid_query", /years 1/],
+    [
+      "totals?range=custom&from=%2B275760-01-01&to=%2B275760-09-01",
+      400,
+      "invalid_query",
+      /years 1/,
+    ],
+    ["totals?range=custom&from=2026-01-01&to=%2B275760-01-01", 400, "invalid_query", /"to"/],
+    ["totals?range=30d&model=%00", 400, "invalid_query", /"model" holds a character/],
+    ["calls?range=30d&model=a%00b", 400, "invalid_query", /"model"/],
+    ["series?range=30d&edge_function=%00", 400, "invalid_query", /"edge_function"/],
+    ["top?by=model&range=30d&user=%00", 400, "invalid_query", /"user"/],
+    [`calls?range=30d&cursor=2026-13-45T99:99:99Z|${id}`, 400, "invalid_query", /"cursor"/],
+    [`calls?range=30d&cursor=2026-02-30T00:00:00Z|${id}`, 400, "invalid_query", /"cursor"/],
+    [`calls?range=30d&cursor=0000-01-01T00:00:00Z|${id}`, 400, "invalid_query", /"cursor"/],
+    [`calls?range=30d&cursor=2026-01-01T::::Z|${id}`, 400, "invalid_query", /"cursor"/],
+    [
+      `calls?range=30d&cursor=2026-01-01T00:00:00Z|${"-".repeat(36)}`,
+      400,
+      "invalid_query",
+      /"cursor"/,
+    ],
+    ["calls?range=30d&cursor=not-a-cursor", 400, "invalid_query", /"cursor"/],
+    [`calls/${id}?at=%2B275760-01-01T00:00:00Z`, 400, "invalid_query", /"at"/],
+    [`calls/${id}?at=1`, 400, "invalid_query", /"at"/],
+    ["calls/%ZZ", 404, "not_found", /No such call/],
+  ];
+  for (const account of [USER, ADMIN]) {
+    for (const [path, status, type, message] of bad) {
+      const [got, body] = await api(path, account);
+      assert.equal(got, status, `${path} as ${account.email}: ${JSON.stringify(body)}`);
+      assert.equal(body.error.type, type, path);
+      assert.match(body.error.message, message, path);
+    }
+  }
+});
+
 Deno.test("the page and its assets are served with a strict content security policy", async () => {
   const page = await handle(new Request("http://localhost/llm-dashboard"));
   assert.equal(page.status, 200);

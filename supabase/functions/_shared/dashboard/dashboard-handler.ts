@@ -134,11 +134,22 @@ async function api(
   }
   const call = route.match(/^calls\/([^/]+)$/);
   if (call) {
-    const id = decodeURIComponent(call[1]);
+    const id = decodePathSegment(call[1]);
+    if (id === undefined) return apiError(404, "not_found", "No such call, or not yours");
     const row = await asUser(claims, (tx) => readCall(tx, id, params.get("at") ?? undefined));
     return row ? json({ call: row }) : apiError(404, "not_found", "No such call, or not yours");
   }
   return apiError(404, "not_found", "No such endpoint");
+}
+
+/** `undefined` for a segment with a malformed escape (`%ZZ`), which names no call. */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch (error) {
+    if (error instanceof URIError) return undefined;
+    throw error;
+  }
 }
 
 async function authenticate(request: Request, verify: VerifyAccessToken): Promise<VerifiedClaims> {
