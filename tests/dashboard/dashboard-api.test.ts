@@ -5,7 +5,11 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { createAsUser } from "../../supabase/functions/_shared/dashboard/as-user.ts";
+import {
+  type AsUser,
+  createAsUser,
+  ReadTimeoutError,
+} from "../../supabase/functions/_shared/dashboard/as-user.ts";
 import { createAssetReader } from "../../supabase/functions/_shared/dashboard/assets.ts";
 import { readCallsPage } from "../../supabase/functions/_shared/dashboard/call-queries.ts";
 import { parseDashboardQuery } from "../../supabase/functions/_shared/dashboard/dashboard-query.ts";
@@ -24,6 +28,7 @@ import { sqlTotals } from "./sql-totals.ts";
 const USER = SAMPLE_ACCOUNTS.user;
 const ADMIN = SAMPLE_ACCOUNTS.admin;
 const BOB: SampleAccount = { id: OTHER_USER.id, email: "bob@example.test", admin: false };
+const USER_CLAIMS = { sub: USER.id, role: "authenticated", exp: Date.now() / 1000 + 3600 };
 
 const db = await openUrlDatabase();
 const sql = postgres(db.url, { prepare: false, max: 1, onnotice: () => {} });
@@ -211,6 +216,82 @@ Deno.test("malformed query values and paths are a 4xx that says what is wrong, n
       assert.match(body.error.message, message, path);
     }
   }
+});
+
+Deno.test("a read runs under the configured statement timeout, 8s unless told, local to its transaction", async () => {
+  const claims = USER_CLAIMS;
+  const setting = (tx: postgres.Sql | postgres.TransactionSql) =>
+    tx`select current_setting('statement_timeout') as value`.then(([row]) => row.value);
+  const reader = postgres(db.url, { prepare: false, max: 1, onnotice: () => {} });
+  try {
+    assert.equal(await createAsUser(reader)(claims, setting), "8s");
+    assert.equal(
+      await createAsUser(reader, { statementTimeout: "250ms" })(claims, setting),
+      "250ms",
+    );
+    assert.equal(await setting(reader), "0", "the timeout must not outlive the transaction");
+  } finally {
+    await reader.end();
+  }
+  assert.throws(() => createAsUser(reader, { statementTimeout: "8 seconds" }), RangeError);
+});
+
+/** The handler over `read`, signed in as the admin, asking for the calls table. */
+async function callsThrough(
+  read: AsUser,
+): Promise<[number, { error: { type: string; message: string } }]> {
+  const handler = createDashboardHandler({
+    verify: createTokenVerifier({ secret: LOCAL_JWT_SECRET, jwks: "", remote: null }),
+    asUser: read,
+    readAsset: createAssetReader(),
+    signIn: { authUrl: null, publishableKey: null, localSignIn: false },
+    logError: () => {},
+  });
+  const response = await handler(
+    new Request("http://localhost/llm-dashboard/api/calls?range=30d", {
+      headers: { authorization: `Bearer ${await signLocalToken(ADMIN)}` },
+    }),
+  );
+  return [response.status, await response.json()];
+}
+
+Deno.test("a read cancelled by the database (SQLSTATE 57014) is a 503 read_timeout that says to narrow the range", async () => {
+  // PGlite does not enforce statement_timeout: the database raises the timeout's SQLSTATE itself.
+  const [status, body] = await callsThrough((claims, run) =>
+    asUser(claims, async (tx) => {
+      await tx`do $$ begin
+        raise exception 'canceling statement due to statement timeout' using errcode = '57014';
+      end $$`;
+      return await run(tx);
+    })
+  );
+  assert.equal(status, 503);
+  assert.equal(body.error.type, "read_timeout");
+  assert.match(body.error.message, /took longer than 8s: narrow the range/);
+});
+
+Deno.test({
+  name: "a read that outlasts the statement timeout is stopped and answered with 503 read_timeout",
+  ignore: db.kind === "pglite", // PGlite does not enforce statement_timeout; Postgres does
+  async fn() {
+    const reader = postgres(db.url, { prepare: false, max: 1, onnotice: () => {} });
+    try {
+      const slow = createAsUser(reader, { statementTimeout: "100ms" });
+      const started = performance.now();
+      await assert.rejects(slow(USER_CLAIMS, (tx) => tx`select pg_sleep(5)`), ReadTimeoutError);
+      assert.ok(performance.now() - started < 4000, "the sleep must be cut short");
+      const [status, body] = await callsThrough((claims, run) =>
+        slow(claims, async (tx) => {
+          await tx`select pg_sleep(5)`;
+          return await run(tx);
+        })
+      );
+      assert.equal(status, 503);
+      assert.match(body.error.message, /took longer than 100ms: narrow the range/);
+    } finally {
+      await reader.end();
+    }
+  },
 });
 
 Deno.test("the page and its assets are served with a strict content security policy", async () => {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type AsUser, isAdmin } from "./as-user.ts";
+import { type AsUser, isAdmin, ReadTimeoutError } from "./as-user.ts";
 import type { ReadAsset } from "./assets.ts";
 import { readCall, readCallsPage } from "./call-queries.ts";
 import { InvalidQueryError, parseDashboardQuery } from "./dashboard-query.ts";
@@ -87,6 +87,10 @@ export function createDashboardHandler(
     } catch (error) {
       if (error instanceof UnauthorizedError) return apiError(401, "unauthorized", error.message);
       if (error instanceof InvalidQueryError) return apiError(400, "invalid_query", error.message);
+      if (error instanceof ReadTimeoutError) {
+        logError("llm-dashboard: a read timed out:", error);
+        return apiError(503, "read_timeout", `${error.message}: narrow the range or the filters`);
+      }
       logError("llm-dashboard: a read failed:", error);
       return apiError(500, "read_failed", "The dashboard could not read the database");
     }
