@@ -5,7 +5,11 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { createAsUser } from "../../supabase/functions/_shared/dashboard/as-user.ts";
+import {
+  type AsUser,
+  createAsUser,
+  ReadTimeoutError,
+} from "../../supabase/functions/_shared/dashboard/as-user.ts";
 import { createAssetReader } from "../../supabase/functions/_shared/dashboard/assets.ts";
 import { readCallsPage } from "../../supabase/functions/_shared/dashboard/call-queries.ts";
 import { parseDashboardQuery } from "../../supabase/functions/_shared/dashboard/dashboard-query.ts";
@@ -24,6 +28,7 @@ import { sqlTotals } from "./sql-totals.ts";
 const USER = SAMPLE_ACCOUNTS.user;
 const ADMIN = SAMPLE_ACCOUNTS.admin;
 const BOB: SampleAccount = { id: OTHER_USER.id, email: "bob@example.test", admin: false };
+const USER_CLAIMS = { sub: USER.id, role: "authenticated", exp: Date.now() / 1000 + 3600 };
 
 const db = await openUrlDatabase();
 const sql = postgres(db.url, { prepare: false, max: 1, onnotice: () => {} });
@@ -168,6 +173,125 @@ Deno.test("a bad range is a 400 that says what is wrong", async () => {
   const [status, body] = await api("totals?range=custom&from=2026-11-02&to=2026-11-01", USER);
   assert.equal(status, 400);
   assert.match(body.error.message, /"to" must be after "from"/);
+});
+
+Deno.test("malformed query values and paths are a 4xx that says what is wrong, never a 500", async () => {
+  const id = "00000000-0000-4000-8000-000000000000";
+  const bad: [path: string, status: number, type: string, message: RegExp][] = [
+    ["totals?range=constructor", 400, "invalid_query", /Unknown range "constructor"/],
+    ["totals?range=__proto__", 400, "invalid_query", /Unknown range/],
+    ["totals?range=toString", 400, "invalid_query", /Unknown range/],
+    ["totals?range=custom&from=-001000-01-01&to=-001000-02-01", 400, "invalid_query", /years 1/],
+    [
+      "totals?range=custom&from=%2B275760-01-01&to=%2B275760-09-01",
+      400,
+      "invalid_query",
+      /years 1/,
+    ],
+    ["totals?range=custom&from=2026-01-01&to=%2B275760-01-01", 400, "invalid_query", /"to"/],
+    ["totals?range=30d&model=%00", 400, "invalid_query", /"model" holds a character/],
+    ["calls?range=30d&model=a%00b", 400, "invalid_query", /"model"/],
+    ["series?range=30d&edge_function=%00", 400, "invalid_query", /"edge_function"/],
+    ["top?by=model&range=30d&user=%00", 400, "invalid_query", /"user"/],
+    [`calls?range=30d&cursor=2026-13-45T99:99:99Z|${id}`, 400, "invalid_query", /"cursor"/],
+    [`calls?range=30d&cursor=2026-02-30T00:00:00Z|${id}`, 400, "invalid_query", /"cursor"/],
+    [`calls?range=30d&cursor=0000-01-01T00:00:00Z|${id}`, 400, "invalid_query", /"cursor"/],
+    [`calls?range=30d&cursor=2026-01-01T::::Z|${id}`, 400, "invalid_query", /"cursor"/],
+    [
+      `calls?range=30d&cursor=2026-01-01T00:00:00Z|${"-".repeat(36)}`,
+      400,
+      "invalid_query",
+      /"cursor"/,
+    ],
+    ["calls?range=30d&cursor=not-a-cursor", 400, "invalid_query", /"cursor"/],
+    [`calls/${id}?at=%2B275760-01-01T00:00:00Z`, 400, "invalid_query", /"at"/],
+    [`calls/${id}?at=1`, 400, "invalid_query", /"at"/],
+    ["calls/%ZZ", 404, "not_found", /No such call/],
+  ];
+  for (const account of [USER, ADMIN]) {
+    for (const [path, status, type, message] of bad) {
+      const [got, body] = await api(path, account);
+      assert.equal(got, status, `${path} as ${account.email}: ${JSON.stringify(body)}`);
+      assert.equal(body.error.type, type, path);
+      assert.match(body.error.message, message, path);
+    }
+  }
+});
+
+Deno.test("a read runs under the configured statement timeout, 8s unless told, local to its transaction", async () => {
+  const claims = USER_CLAIMS;
+  const setting = (tx: postgres.Sql | postgres.TransactionSql) =>
+    tx`select current_setting('statement_timeout') as value`.then(([row]) => row.value);
+  const reader = postgres(db.url, { prepare: false, max: 1, onnotice: () => {} });
+  try {
+    assert.equal(await createAsUser(reader)(claims, setting), "8s");
+    assert.equal(
+      await createAsUser(reader, { statementTimeout: "250ms" })(claims, setting),
+      "250ms",
+    );
+    assert.equal(await setting(reader), "0", "the timeout must not outlive the transaction");
+  } finally {
+    await reader.end();
+  }
+  assert.throws(() => createAsUser(reader, { statementTimeout: "8 seconds" }), RangeError);
+});
+
+/** The handler over `read`, signed in as the admin, asking for the calls table. */
+async function callsThrough(
+  read: AsUser,
+): Promise<[number, { error: { type: string; message: string } }]> {
+  const handler = createDashboardHandler({
+    verify: createTokenVerifier({ secret: LOCAL_JWT_SECRET, jwks: "", remote: null }),
+    asUser: read,
+    readAsset: createAssetReader(),
+    signIn: { authUrl: null, publishableKey: null, localSignIn: false },
+    logError: () => {},
+  });
+  const response = await handler(
+    new Request("http://localhost/llm-dashboard/api/calls?range=30d", {
+      headers: { authorization: `Bearer ${await signLocalToken(ADMIN)}` },
+    }),
+  );
+  return [response.status, await response.json()];
+}
+
+Deno.test("a read cancelled by the database (SQLSTATE 57014) is a 503 read_timeout that says to narrow the range", async () => {
+  // PGlite does not enforce statement_timeout: the database raises the timeout's SQLSTATE itself.
+  const [status, body] = await callsThrough((claims, run) =>
+    asUser(claims, async (tx) => {
+      await tx`do $$ begin
+        raise exception 'canceling statement due to statement timeout' using errcode = '57014';
+      end $$`;
+      return await run(tx);
+    })
+  );
+  assert.equal(status, 503);
+  assert.equal(body.error.type, "read_timeout");
+  assert.match(body.error.message, /took longer than 8s: narrow the range/);
+});
+
+Deno.test({
+  name: "a read that outlasts the statement timeout is stopped and answered with 503 read_timeout",
+  ignore: db.kind === "pglite", // PGlite does not enforce statement_timeout; Postgres does
+  async fn() {
+    const reader = postgres(db.url, { prepare: false, max: 1, onnotice: () => {} });
+    try {
+      const slow = createAsUser(reader, { statementTimeout: "100ms" });
+      const started = performance.now();
+      await assert.rejects(slow(USER_CLAIMS, (tx) => tx`select pg_sleep(5)`), ReadTimeoutError);
+      assert.ok(performance.now() - started < 4000, "the sleep must be cut short");
+      const [status, body] = await callsThrough((claims, run) =>
+        slow(claims, async (tx) => {
+          await tx`select pg_sleep(5)`;
+          return await run(tx);
+        })
+      );
+      assert.equal(status, 503);
+      assert.match(body.error.message, /took longer than 100ms: narrow the range/);
+    } finally {
+      await reader.end();
+    }
+  },
 });
 
 Deno.test("the page and its assets are served with a strict content security policy", async () => {

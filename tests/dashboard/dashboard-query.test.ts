@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   InvalidQueryError,
   parseDashboardQuery,
+  validTimestamp,
 } from "../../supabase/functions/_shared/dashboard/dashboard-query.ts";
 
 const now = new Date("2026-11-29T20:17:45.123Z");
@@ -34,4 +35,32 @@ Deno.test("parseDashboardQuery: filters are read, empty ones ignored, unknown va
   assert.throws(() => parse("range=1y"), /Unknown range "1y"/);
   assert.throws(() => parse("range=custom&from=yesterday&to=2026-11-01"), /"from" must be a date/);
   assert.throws(() => parse("range=custom&from=2020-01-01&to=2026-01-01"), /at most 400 days/);
+});
+
+Deno.test("parseDashboardQuery: only Postgres-readable years, own presets and clean text pass", () => {
+  assert.throws(() => parse("range=constructor"), /Unknown range "constructor"/);
+  assert.throws(() => parse("range=custom&from=-001000-01-01&to=2026-01-01"), /years 1 and 9999/);
+  assert.throws(() => parse("range=custom&from=9999-12-01&to=9999-12-31T23:30Z"), /"to" must/);
+  assert.throws(() => parse("model=a%00b"), /"model" holds a character/);
+  assert.equal(parse("range=custom&from=0001-01-01&to=0001-02-01").from.getUTCFullYear(), 1);
+});
+
+Deno.test("validTimestamp: takes the API's own date-times and refuses what Postgres cannot read", () => {
+  for (
+    const ok of ["2026-11-01T10:30:00.123456Z", "2026-11-01T10:30:00Z", "2026-11-01T10:30:00+05:30"]
+  ) {
+    assert.equal(validTimestamp(ok, "at"), ok);
+  }
+  const bad = [
+    "2026-13-45T99:99:99Z",
+    "2026-02-30T00:00:00Z",
+    "0000-01-01T00:00:00Z",
+    "+275760-01-01T00:00:00Z",
+    "2026-11-01T10:30:00+99:00",
+    "2026-11-01",
+    "1",
+  ];
+  for (const value of bad) {
+    assert.throws(() => validTimestamp(value, "at"), InvalidQueryError, value);
+  }
 });

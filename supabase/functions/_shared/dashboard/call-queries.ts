@@ -7,7 +7,7 @@
  * @module
  */
 import type { Sql } from "./as-user.ts";
-import type { DashboardQuery } from "./dashboard-query.ts";
+import { type DashboardQuery, InvalidQueryError, validTimestamp } from "./dashboard-query.ts";
 import type { Viewer } from "./usage-queries.ts";
 
 /** A row of the calls table. */
@@ -34,15 +34,20 @@ export interface CallsPage {
 /** Rows per page. */
 export const CALLS_PAGE_SIZE = 25;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * A cursor is the last row's `created_at` (ISO, microseconds kept as text) and id, joined by `|`.
- * Returns `undefined` for a cursor that does not parse.
+ * No cursor (or an empty one) is the first page; one that is not a real time and uuid is refused,
+ * not sent to Postgres, and not taken for the first page either.
  */
 function parseCursor(cursor: string | null): { at: string; id: string } | undefined {
-  const match = cursor?.match(
-    /^(\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d))\|([0-9a-f-]{36})$/i,
-  );
-  return match ? { at: match[1], id: match[2] } : undefined;
+  if (!cursor) return undefined;
+  const [at, id, ...rest] = cursor.split("|");
+  if (id === undefined || rest.length > 0 || !UUID.test(id)) {
+    throw new InvalidQueryError('"cursor" must be the "next" of a previous page');
+  }
+  return { at: validTimestamp(at, "cursor"), id };
 }
 
 /**
@@ -98,11 +103,10 @@ export async function readCallsPage(
 /** Every column of one call, as stored (JSON columns as JSON, amounts as decimal strings). */
 export type CallDetail = Record<string, unknown>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * One call by id (the primary key's first column), or `null` when it does not exist or RLS
- * hides it. `at`, the row's `created_at` when known, lets Postgres look in one partition only.
+ * hides it. `at`, the row's `created_at` when known, lets Postgres look in one partition only;
+ * one that is not a date-time Postgres reads is an {@link InvalidQueryError}.
  *
  * @example
  * ```ts
@@ -110,8 +114,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * ```
  */
 export async function readCall(tx: Sql, id: string, at?: string): Promise<CallDetail | null> {
+  const when = at ? validTimestamp(at, "at") : undefined;
   if (!UUID.test(id)) return null;
-  const when = at && !Number.isNaN(Date.parse(at)) ? at : undefined;
   const [row] = await tx`
     select *, cost_usd::text as cost_usd,
       to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,

@@ -14,6 +14,17 @@ import { createAssetReader } from "./assets.ts";
 import { createDashboardHandler } from "./dashboard-handler.ts";
 import { createTokenVerifier } from "../http/verify-jwt.ts";
 
+/** Options of {@link createDashboardFromEnv}. */
+export interface DashboardFromEnvOptions {
+  /**
+   * The longest one statement of a read may run (see `AsUserOptions.statementTimeout`); else
+   * `LLM_DASHBOARD_STATEMENT_TIMEOUT`.
+   *
+   * @default {"8s"}
+   */
+  statementTimeout?: string;
+}
+
 /**
  * Creates the handler; nothing connects until the first API request.
  *
@@ -26,8 +37,11 @@ import { createTokenVerifier } from "../http/verify-jwt.ts";
  * Deno.serve(createDashboardFromEnv());
  * ```
  */
-export function createDashboardFromEnv(): (request: Request) => Promise<Response> {
+export function createDashboardFromEnv(
+  options: DashboardFromEnvOptions = {},
+): (request: Request) => Promise<Response> {
   const dbUrl = readEnv("SUPABASE_DB_URL");
+  const statementTimeout = options.statementTimeout ?? readEnv("LLM_DASHBOARD_STATEMENT_TIMEOUT");
   // Connects at the first read, with settings that suit a pooler and the local wire server.
   const asUser = dbUrl
     ? createAsUser(() =>
@@ -37,8 +51,7 @@ export function createDashboardFromEnv(): (request: Request) => Promise<Response
         idle_timeout: 30,
         connection: { application_name: "llm-dashboard" },
         onnotice: () => {},
-      })
-    )
+      }), { statementTimeout })
     : null;
   const authUrl = readEnv("SUPABASE_URL") ?? null;
   const publishableKey = keyFromMap(readEnv("SUPABASE_PUBLISHABLE_KEYS")) ??

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type AsUser, isAdmin } from "./as-user.ts";
+import { type AsUser, isAdmin, ReadTimeoutError } from "./as-user.ts";
 import type { ReadAsset } from "./assets.ts";
 import { readCall, readCallsPage } from "./call-queries.ts";
 import { InvalidQueryError, parseDashboardQuery } from "./dashboard-query.ts";
@@ -87,6 +87,10 @@ export function createDashboardHandler(
     } catch (error) {
       if (error instanceof UnauthorizedError) return apiError(401, "unauthorized", error.message);
       if (error instanceof InvalidQueryError) return apiError(400, "invalid_query", error.message);
+      if (error instanceof ReadTimeoutError) {
+        logError("llm-dashboard: a read timed out:", error);
+        return apiError(503, "read_timeout", `${error.message}: narrow the range or the filters`);
+      }
       logError("llm-dashboard: a read failed:", error);
       return apiError(500, "read_failed", "The dashboard could not read the database");
     }
@@ -134,11 +138,22 @@ async function api(
   }
   const call = route.match(/^calls\/([^/]+)$/);
   if (call) {
-    const id = decodeURIComponent(call[1]);
+    const id = decodePathSegment(call[1]);
+    if (id === undefined) return apiError(404, "not_found", "No such call, or not yours");
     const row = await asUser(claims, (tx) => readCall(tx, id, params.get("at") ?? undefined));
     return row ? json({ call: row }) : apiError(404, "not_found", "No such call, or not yours");
   }
   return apiError(404, "not_found", "No such endpoint");
+}
+
+/** `undefined` for a segment with a malformed escape (`%ZZ`), which names no call. */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch (error) {
+    if (error instanceof URIError) return undefined;
+    throw error;
+  }
 }
 
 async function authenticate(request: Request, verify: VerifyAccessToken): Promise<VerifiedClaims> {

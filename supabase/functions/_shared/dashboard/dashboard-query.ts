@@ -57,13 +57,14 @@ export function parseDashboardQuery(
   let from: Date;
   let to: Date;
   if (range === "custom") {
-    from = floorHour(date(params.get("from"), "from"));
-    to = ceilHour(date(params.get("to"), "to"));
+    from = inPostgresRange(floorHour(date(params.get("from"), "from")), "from");
+    to = inPostgresRange(ceilHour(date(params.get("to"), "to")), "to");
     if (to <= from) throw new InvalidQueryError('"to" must be after "from"');
     if (to.getTime() - from.getTime() > MAX_HOURS * HOUR) {
       throw new InvalidQueryError(`A custom range spans at most ${MAX_HOURS / 24} days`);
     }
-  } else if (range in PRESETS) {
+  } else if (Object.hasOwn(PRESETS, range)) {
+    // An own-property check: `in` would also take "constructor" or "__proto__" for a preset.
     to = new Date(floorHour(now).getTime() + HOUR);
     from = new Date(to.getTime() - PRESETS[range as keyof typeof PRESETS] * HOUR);
   } else {
@@ -91,6 +92,56 @@ function text(params: URLSearchParams, name: string): string | undefined {
   const value = params.get(name);
   if (value === null || value === "") return undefined;
   if (value.length > 200) throw new InvalidQueryError(`"${name}" is longer than 200 characters`);
+  // Postgres text cannot hold NUL, so no row matches one. (Lone surrogates cannot arrive:
+  // URLSearchParams turns them into U+FFFD.)
+  if (value.includes("\0")) {
+    throw new InvalidQueryError(`"${name}" holds a character no value can contain`);
+  }
+  return value;
+}
+
+/** The first and the last hour a range may touch: years 1 to 9999. */
+const EARLIEST = Date.parse("0001-01-01T00:00:00Z");
+const LATEST = Date.parse("9999-12-31T23:00:00Z");
+
+/**
+ * Dates outside years 1 to 9999 are valid in JavaScript, but their ISO strings ("-001000-…",
+ * "+275760-…") are not a form Postgres reads as a timestamptz.
+ */
+function inPostgresRange(date: Date, name: string): Date {
+  if (date.getTime() < EARLIEST || date.getTime() > LATEST) {
+    throw new InvalidQueryError(`"${name}" must fall between the years 1 and 9999`);
+  }
+  return date;
+}
+
+const TIMESTAMP =
+  /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d{1,6})?(?:Z|[+-](?:0\d|1[0-5]):?[0-5]\d)$/;
+
+/**
+ * Checks a timestamp the API handed out (a call's `createdAt`, a cursor's time) before it goes to
+ * Postgres as text, microseconds and all: an ISO 8601 date-time with seconds and a `Z` or an
+ * offset, a real day and time of the years 1 to 9999. Returns it unchanged.
+ *
+ * @example
+ * ```ts
+ * validTimestamp("2026-11-01T10:30:00.123456Z", "at"); // "2026-11-01T10:30:00.123456Z"
+ * validTimestamp("2026-13-45T99:99:99Z", "at"); // throws InvalidQueryError
+ * ```
+ */
+export function validTimestamp(value: string, name: string): string {
+  const match = value.match(TIMESTAMP);
+  // Date.parse rolls Feb 30 over to March in some engines: the fields must read back unchanged.
+  const fields = match?.[1];
+  const parsed = fields === undefined ? NaN : Date.parse(`${fields}Z`);
+  if (
+    fields === undefined || fields.startsWith("0000") || Number.isNaN(parsed) ||
+    new Date(parsed).toISOString().slice(0, 19) !== fields
+  ) {
+    throw new InvalidQueryError(
+      `"${name}" must be a date-time such as 2026-11-01T10:30:00.123456Z, in the years 1 to 9999`,
+    );
+  }
   return value;
 }
 
