@@ -7,12 +7,11 @@
  * framing (comments such as `: OPENROUTER PROCESSING`, CRLF or LF, events split anywhere, one
  * event's size bounded by its `maxBufferSize`); a streaming `TextDecoder` keeps multi-byte
  * characters split across network chunks intact. Each event is read tolerantly: usage may ride
- * on any chunk (the last non-null wins), `finish_reason` may repeat, `choices` may be empty,
- * tool-call argument fragments are joined by `index`, and a line that is not JSON is recorded,
- * not fatal. An event larger than the bound is recorded as the stream's error and the rest of
- * the stream is passed on unread, as is everything after a failure to read it ({@link
- * StreamAccumulator.stop}). Arrays from the wire are copied with loops, never spread into
- * arguments: one event can hold more items than a call can take.
+ * on any chunk (the last non-null wins), `choices` may be empty, each choice is put back
+ * together by a {@link StreamedChoice}, and a line that is not JSON is recorded, not fatal. An
+ * event larger than the bound is recorded as the stream's error and the rest of the stream is
+ * passed on unread, as is everything after a failure to read it
+ * ({@link StreamAccumulator.stop}).
  *
  * @module
  */
@@ -22,9 +21,9 @@ import {
   type ParseError,
 } from "npm:eventsource-parser@4.1.3";
 import { describeValue } from "./caller-values.ts";
-import { isRecord, stringOrNull } from "./json.ts";
+import { isRecord } from "./json.ts";
 import type { Json } from "./log-row.ts";
-import { TextBuilder } from "./text-builder.ts";
+import { StreamedChoice } from "./streamed-choice.ts";
 
 const MAX_INVALID_SAMPLES = 5;
 const MAX_SAMPLE_LENGTH = 500;
@@ -35,24 +34,6 @@ const MAX_SAMPLE_LENGTH = 500;
 const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 /** Event fields kept from the first event that has them. */
 const META_KEYS = ["id", "model", "provider", "created", "system_fingerprint"] as const;
-
-interface ToolCallParts {
-  id: string | null;
-  type: string;
-  name: TextBuilder;
-  args: TextBuilder;
-}
-
-interface ChoiceParts {
-  role: string;
-  content: TextBuilder;
-  reasoning: TextBuilder;
-  reasoningDetails: Json[];
-  refusal: TextBuilder;
-  toolCalls: Map<number, ToolCallParts>;
-  finishReason: string | null;
-  nativeFinishReason: string | null;
-}
 
 /** What the stream said, once it is over (or as far as it got). */
 export interface StreamSummary {
@@ -103,7 +84,7 @@ export class StreamAccumulator {
   #stopped = false;
   #chunkAt = 0;
   #meta: Record<string, Json> = {};
-  #choices = new Map<number, ChoiceParts>();
+  #choices = new Map<number, StreamedChoice>();
   #usage: unknown = null;
   #error: Json | null = null;
   #done = false;
@@ -162,7 +143,7 @@ export class StreamAccumulator {
     const first = this.#choices.get(lowest(this.#choices.keys()));
     return {
       responseBody: this.#responseBody(),
-      completionText: first && first.content.length ? first.content.toString() : null,
+      completionText: first?.text ?? null,
       finishReason: first?.finishReason ?? null,
       usage: this.#usage,
       error: this.#error,
@@ -208,70 +189,11 @@ export class StreamAccumulator {
 
   #onChoice(choice: Record<string, unknown>): void {
     const index = typeof choice.index === "number" ? choice.index : 0;
-    const parts = this.#choice(index);
-    const delta = isRecord(choice.delta) ? choice.delta : {};
-    let token = false;
-    if (typeof delta.role === "string") parts.role = delta.role;
-    if (typeof delta.content === "string" && delta.content) {
-      parts.content.append(delta.content);
-      token = true;
-    }
-    if (typeof delta.reasoning === "string" && delta.reasoning) {
-      parts.reasoning.append(delta.reasoning);
-      token = true;
-    }
-    if (typeof delta.refusal === "string" && delta.refusal) parts.refusal.append(delta.refusal);
-    if (Array.isArray(delta.reasoning_details) && delta.reasoning_details.length) {
-      for (const detail of delta.reasoning_details) parts.reasoningDetails.push(detail as Json);
-      token = true;
-    }
-    if (Array.isArray(delta.tool_calls)) {
-      for (const call of delta.tool_calls) {
-        if (isRecord(call)) token = this.#onToolCall(parts, call) || token;
-      }
-    }
+    let streamed = this.#choices.get(index);
+    if (!streamed) this.#choices.set(index, streamed = new StreamedChoice(index));
+    const token = streamed.add(choice);
     if (choice.error != null && this.#error === null) this.#error = choice.error as Json;
-    parts.finishReason = stringOrNull(choice.finish_reason) ?? parts.finishReason;
-    parts.nativeFinishReason = stringOrNull(choice.native_finish_reason) ??
-      parts.nativeFinishReason;
     if (token && this.#firstTokenAt === null) this.#firstTokenAt = this.#chunkAt;
-  }
-
-  /** Fragments of one call share an `index`; only the first usually carries id and name. */
-  #onToolCall(parts: ChoiceParts, call: Record<string, unknown>): boolean {
-    const index = typeof call.index === "number" ? call.index : parts.toolCalls.size;
-    let tool = parts.toolCalls.get(index);
-    if (!tool) {
-      tool = { id: null, type: "function", name: new TextBuilder(), args: new TextBuilder() };
-      parts.toolCalls.set(index, tool);
-    }
-    tool.id ??= stringOrNull(call.id);
-    if (typeof call.type === "string" && call.type) tool.type = call.type;
-    const fn = isRecord(call.function) ? call.function : {};
-    const name = typeof fn.name === "string" ? fn.name : "";
-    const args = typeof fn.arguments === "string" ? fn.arguments : "";
-    // Some providers repeat the name on every fragment: keep it once.
-    if (name && tool.name.toString() !== name) tool.name.append(name);
-    tool.args.append(args);
-    return name !== "" || args !== "";
-  }
-
-  #choice(index: number): ChoiceParts {
-    let parts = this.#choices.get(index);
-    if (!parts) {
-      parts = {
-        role: "assistant",
-        content: new TextBuilder(),
-        reasoning: new TextBuilder(),
-        reasoningDetails: [],
-        refusal: new TextBuilder(),
-        toolCalls: new Map(),
-        finishReason: null,
-        nativeFinishReason: null,
-      };
-      this.#choices.set(index, parts);
-    }
-    return parts;
   }
 
   #recordInvalid(data: string): void {
@@ -283,9 +205,8 @@ export class StreamAccumulator {
 
   #responseBody(): Record<string, Json> {
     const body: Record<string, Json> = { ...this.#meta, object: "chat.completion" };
-    body.choices = [...this.#choices.entries()].sort(([a], [b]) => a - b).map(([index, parts]) =>
-      choiceBody(index, parts)
-    );
+    body.choices = [...this.#choices.values()].sort((a, b) => a.index - b.index)
+      .map((choice) => choice.body());
     body.usage = (this.#usage ?? null) as Json;
     if (this.#error !== null) body.error = this.#error;
     if (this.#invalidCount) {
@@ -300,29 +221,4 @@ function lowest(keys: Iterable<number>): number {
   let min = Infinity;
   for (const key of keys) if (key < min) min = key;
   return min;
-}
-
-function choiceBody(index: number, parts: ChoiceParts): Json {
-  const message: Record<string, Json> = {
-    role: parts.role,
-    content: parts.content.length ? parts.content.toString() : null,
-  };
-  if (parts.reasoning.length) message.reasoning = parts.reasoning.toString();
-  if (parts.reasoningDetails.length) message.reasoning_details = parts.reasoningDetails;
-  if (parts.refusal.length) message.refusal = parts.refusal.toString();
-  if (parts.toolCalls.size) {
-    message.tool_calls = [...parts.toolCalls.entries()].sort(([a], [b]) => a - b).map((
-      [, tool],
-    ) => ({
-      id: tool.id,
-      type: tool.type,
-      function: { name: tool.name.toString(), arguments: tool.args.toString() },
-    }));
-  }
-  return {
-    index,
-    message,
-    finish_reason: parts.finishReason,
-    native_finish_reason: parts.nativeFinishReason,
-  };
 }
