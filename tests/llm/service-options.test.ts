@@ -135,7 +135,7 @@ Deno.test("a timeoutMs past what a timer can wait (3e9 ms) is clamped, not fired
   for (const timeoutMs of [3e9, Infinity]) {
     const { service, written } = stubService({
       // Answers after 30 ms unless aborted, as fetch does.
-      fetch: (_input, init) =>
+      fetch: (_input: RequestInfo | URL, init?: RequestInit) =>
         new Promise((resolve, reject) => {
           const timer = setTimeout(() => resolve(Response.json(answer)), 30);
           init?.signal?.addEventListener("abort", () => {
