@@ -135,6 +135,29 @@ Deno.test("the log queries use indexes, never a seq scan of a big partition", as
     assert.deepEqual(await indexesUsed(db, root), ["llm_call_logs_user_id_created_at_idx"]);
   });
 
+  await t.step(
+    "an admin's calls page filtered on a rare value finds it through its index",
+    async () => {
+      // The dashboard's calls list (readCallsPage) as an admin sends it: a range, one filter,
+      // newest first by keyset. A value absent from the range is the worst case: without an index
+      // on it, every call in the range is read before the page is known to be empty.
+      const page = (filter: string) =>
+        `select id, created_at, model, status from public.llm_call_logs
+       where created_at >= now() - interval '30 days' and created_at < now() and ${filter}
+       order by created_at desc, id desc limit 26`;
+      const cases: [string, string][] = [
+        ["model = 'vendor/model-rare'", "llm_call_logs_model_created_at_idx"],
+        ["edge_function = 'rarely-run'", "llm_call_logs_edge_function_created_at_idx"],
+        ["status = 'cancelled'", "llm_call_logs_cancelled_created_at_idx"],
+      ];
+      for (const [filter, index] of cases) {
+        const root = await db.asUser(admin, (tx) => plan(tx, page(filter), []));
+        assert.deepEqual(seqScanned(root, bigPartitions), [], filter);
+        assert.deepEqual(await indexesUsed(db, root), [index], filter);
+      }
+    },
+  );
+
   await t.step("the queries return what was seeded", async () => {
     const recent = await db.query<{ created_at: Date }>(RECENT_CALLS_SQL, [50]);
     assert.equal(recent.length, 50);

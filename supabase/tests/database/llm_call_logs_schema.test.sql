@@ -3,7 +3,7 @@
 -- checked in tests/database/schema-contract.test.ts and retention.test.ts, which the default test
 -- command runs on PGlite and CI on PostgreSQL.
 begin;
-select plan(13);
+select plan(16);
 
 select has_table('public', 'llm_call_logs', 'llm_call_logs exists in public');
 select is_partitioned('public', 'llm_call_logs', 'llm_call_logs is partitioned');
@@ -27,6 +27,12 @@ select is(
   '(status = ''failed''::text)',
   'the partial index covers failed calls only'
 );
+select has_index('public', 'llm_call_logs', 'llm_call_logs_model_created_at_idx',
+  array['model', 'created_at'], 'one model''s calls are indexed in time order');
+select has_index('public', 'llm_call_logs', 'llm_call_logs_edge_function_created_at_idx',
+  array['edge_function', 'created_at'], 'one Edge Function''s calls are indexed in time order');
+select has_index('public', 'llm_call_logs', 'llm_call_logs_cancelled_created_at_idx',
+  array['created_at'], 'cancelled calls have a partial index');
 
 -- Row-level security.
 select ok(
