@@ -32,6 +32,23 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "bench/filter-indexes.ts times the filtered calls page and the inserts, with and without",
+  ignore: !url, // it starts its own throwaway server: run where the suite has PostgreSQL
+  async fn() {
+    const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "bench/filter-indexes.ts", "3000"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(stdout);
+    assert.ok(success, out + new TextDecoder().decode(stderr));
+    assert.match(out, /\| 3,000 rows, median ms \| with the indexes \| without \|/);
+    assert.match(out, /\| calls page, model = 'vendor\/rare' \| [\d.]+ \| [\d.]+ \|/);
+    assert.match(out, /\| 500-row insert batch \| [\d.]+ \| [\d.]+ \|/);
+  },
+});
+
 if (!url) {
   console.log("bench:scale test skipped: set DATABASE_URL=postgres://… to run it against a server");
 }
