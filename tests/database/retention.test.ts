@@ -140,7 +140,7 @@ Deno.test("creating a month's partition moves that month's rows out of the defau
      from pg_class c where c.oid = 'llm_logs_partitions.llm_call_logs_p2100_01'::regclass`,
   );
   assert.equal(shape.attached, shape.parent);
-  assert.equal(shape.parent, 4);
+  assert.equal(shape.parent, 7); // the primary key and six indexes
   assert.doesNotMatch(shape.acl ?? "", /anon|authenticated|service_role/);
 });
 
