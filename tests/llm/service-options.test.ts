@@ -163,6 +163,7 @@ Deno.test("a negative or NaN delay, or a count below one, is a RangeError naming
     [{ writer: { maxConcurrentWrites: 0.5 } }, /maxConcurrentWrites .* got "0.5"/],
     [{ redactTimeoutMs: -1 }, /redactTimeoutMs .* got "-1"/],
     [{ limits: { cacheMs: -1 } }, /limits.cacheMs .* got "-1"/],
+    [{ limits: { maxUsers: 0 } }, /limits.maxUsers must be a whole number, 1 or more, got "0"/],
   ];
   for (const [options, message] of refused) {
     assert.throws(

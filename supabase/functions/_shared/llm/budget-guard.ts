@@ -17,7 +17,7 @@ import { budgetExceededError, budgetUnavailableError } from "./budget-errors.ts"
 import { type LimitsSource, type LimitUsage } from "./limits-source.ts";
 import { InFlightCalls } from "./in-flight-calls.ts";
 import { type ApplicableLimit, type CallScope, LimitsSnapshot } from "./limits-snapshot.ts";
-import { delayOption } from "./numeric-options.ts";
+import { countOption, delayOption } from "./numeric-options.ts";
 
 /** Options of {@link BudgetGuard}. */
 export interface BudgetGuardOptions {
@@ -75,15 +75,14 @@ export class BudgetGuard {
   constructor(options: BudgetGuardOptions) {
     this.#options = {
       source: options.source,
-      cacheMs: options.cacheMs ?? 5_000,
+      cacheMs: delayOption("limits.cacheMs", options.cacheMs, 5_000),
       onUnavailable: options.onUnavailable ?? "allow",
       timeoutMs: delayOption("limits.timeoutMs", options.timeoutMs, 3_000),
-      landingMs: options.landingMs ?? 2_000,
-      maxUsers: options.maxUsers ?? 10_000,
+      landingMs: delayOption("limits.landingMs", options.landingMs, 2_000),
+      maxUsers: countOption("limits.maxUsers", options.maxUsers, 10_000),
       now: options.now ?? Date.now,
       warn: options.warn ?? ((message) => console.warn(message)),
     };
-    if (!(this.#options.cacheMs >= 0)) throw new RangeError("cacheMs must be 0 or more");
   }
 
   /**

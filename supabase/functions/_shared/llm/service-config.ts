@@ -133,8 +133,10 @@ export function checkOptions(options: LLMServiceOptions): void {
     countOption(name, writer[name], 1);
   }
   if (options.limits) {
-    delayOption("limits.timeoutMs", options.limits.timeoutMs, 0);
-    delayOption("limits.cacheMs", options.limits.cacheMs, 0);
+    for (const name of ["timeoutMs", "cacheMs", "landingMs"] as const) {
+      delayOption(`limits.${name}`, options.limits[name], 0);
+    }
+    countOption("limits.maxUsers", options.limits.maxUsers, 1);
   }
 }
 
